@@ -1,0 +1,358 @@
+// Copyright authgate authors. SPDX-License-Identifier: Apache-2.0
+//
+// The C ABI: argument checks and conversions between C and the core, and
+// nothing else. No exception leaves this file.
+
+#include "authgate/authgate.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "jose/jws.h"
+#include "jwt/jwt_verifier.h"
+#include "jwt/verifier_config.h"
+#include "reason.h"
+#include "text.h"
+
+static_assert(static_cast<uint32_t>(authgate::Reason::kLifetimeTooLong) ==
+                  AUTHGATE_REASON_LIFETIME_TOO_LONG &&
+                  authgate::kMaxReason == AUTHGATE_REASON_LIFETIME_TOO_LONG,
+              "the C reasons must mirror authgate::Reason");
+
+struct authgate_error {
+  authgate_status status;
+  authgate_reason reason;
+  std::string message;
+  bool is_static;  // the preallocated out-of-memory error is never freed
+};
+
+struct authgate_verifier {
+  std::unique_ptr<authgate::JwtVerifier> verifier;
+  std::vector<std::string> warnings;
+};
+
+struct authgate_result {
+  authgate::VerifiedToken token;
+  std::string claims_json;  // NUL-terminated copies for the C caller
+  std::string header_json;
+  std::string key_id;
+  std::optional<std::string> subject;
+  std::optional<std::string> issuer;
+};
+
+namespace {
+
+authgate_error kOutOfMemory{AUTHGATE_OUT_OF_MEMORY, AUTHGATE_REASON_NONE, "out of memory", true};
+
+authgate_status Fail(authgate_error** error, authgate_status status, std::string_view message,
+                     authgate_reason reason = AUTHGATE_REASON_NONE) {
+  if (error != nullptr) {
+    auto* e = new (std::nothrow) authgate_error{status, reason, std::string(), false};
+    if (e == nullptr) {
+      *error = &kOutOfMemory;
+      return status;
+    }
+    try {
+      e->message.assign(message.data(), message.size());
+    } catch (...) {
+      delete e;
+      *error = &kOutOfMemory;
+      return status;
+    }
+    *error = e;
+  }
+  return status;
+}
+
+authgate_status Ok(authgate_error** error) {
+  if (error != nullptr) *error = nullptr;
+  return AUTHGATE_OK;
+}
+
+// Runs `body`, turning escaping exceptions into statuses.
+template <typename Body>
+authgate_status Guard(authgate_error** error, Body body) {
+  try {
+    return body();
+  } catch (const std::bad_alloc&) {
+    if (error != nullptr) *error = &kOutOfMemory;
+    return AUTHGATE_OUT_OF_MEMORY;
+  } catch (const std::exception& e) {
+    return Fail(error, AUTHGATE_INTERNAL, e.what());
+  } catch (...) {
+    return Fail(error, AUTHGATE_INTERNAL, "unknown exception");
+  }
+}
+
+// CopyOut returns a NUL-terminated malloc copy, freed by authgate_string_free.
+char* CopyOut(std::string_view text) {
+  char* copy = static_cast<char*>(std::malloc(text.size() + 1));
+  if (copy == nullptr) return nullptr;
+  std::memcpy(copy, text.data(), text.size());
+  copy[text.size()] = '\0';
+  return copy;
+}
+
+authgate::JsonValue FindClaim(const authgate_result* result, const char* name, size_t name_len) {
+  return result->token.claims().Find(std::string_view(name, name_len));
+}
+
+std::optional<std::string> StringClaim(const authgate::VerifiedToken& token,
+                                       std::string_view name) {
+  authgate::JsonValue value = token.claims().Find(name);
+  if (!value.is_string()) return std::nullopt;
+  return std::string(value.string());
+}
+
+authgate_status Verify(authgate_result** out_result, authgate_verifier* verifier,
+                       const char* token, size_t token_len, absl::Time now,
+                       authgate_error** error) {
+  if (out_result != nullptr) *out_result = nullptr;
+  if (verifier == nullptr) return Fail(error, AUTHGATE_INVALID_ARGUMENT, "verifier is NULL");
+  if (token == nullptr && token_len != 0) {
+    return Fail(error, AUTHGATE_INVALID_ARGUMENT, "token is NULL");
+  }
+  return Guard(error, [&]() -> authgate_status {
+    std::string_view text(token == nullptr ? "" : token, token_len);
+    authgate::VerifiedToken verified;
+    authgate::Rejection why;
+    if (!verifier->verifier->Verify(text, now, out_result ? &verified : nullptr, &why)) {
+      return Fail(error, AUTHGATE_REJECTED, why.detail, static_cast<authgate_reason>(why.reason));
+    }
+    if (out_result != nullptr) {
+      auto result = std::make_unique<authgate_result>();
+      result->claims_json = std::string(verified.claims_json());
+      result->header_json = std::string(verified.header_json());
+      if (verified.key_id()) result->key_id = *verified.key_id();
+      result->subject = StringClaim(verified, "sub");
+      result->issuer = StringClaim(verified, "iss");
+      result->token = std::move(verified);
+      *out_result = result.release();
+    }
+    return Ok(error);
+  });
+}
+
+}  // namespace
+
+extern "C" {
+
+const char* authgate_version(void) { return AUTHGATE_VERSION_TEXT; }
+
+uint32_t authgate_version_num(void) { return AUTHGATE_VERSION_NUM; }
+
+const char* authgate_status_name(authgate_status status) {
+  switch (status) {
+    case AUTHGATE_OK: return "ok";
+    case AUTHGATE_REJECTED: return "rejected";
+    case AUTHGATE_INVALID_ARGUMENT: return "invalid_argument";
+    case AUTHGATE_INVALID_CONFIG: return "invalid_config";
+    case AUTHGATE_OUT_OF_MEMORY: return "out_of_memory";
+    case AUTHGATE_TIMEOUT: return "timeout";
+    case AUTHGATE_NOT_FOUND: return "not_found";
+    case AUTHGATE_WRONG_TYPE: return "wrong_type";
+    case AUTHGATE_INTERNAL: return "internal";
+  }
+  return "unknown";
+}
+
+const char* authgate_reason_name(authgate_reason reason) {
+  // ReasonName returns views of string literals: NUL-terminated.
+  return authgate::ReasonName(static_cast<authgate::Reason>(reason)).data();
+}
+
+authgate_status authgate_error_status(const authgate_error* error) {
+  return error == nullptr ? AUTHGATE_OK : error->status;
+}
+
+authgate_reason authgate_error_reason(const authgate_error* error) {
+  return error == nullptr ? AUTHGATE_REASON_NONE : error->reason;
+}
+
+const char* authgate_error_message(const authgate_error* error) {
+  return error == nullptr ? "" : error->message.c_str();
+}
+
+void authgate_error_free(authgate_error* error) {
+  if (error != nullptr && !error->is_static) delete error;
+}
+
+authgate_status authgate_verifier_new(authgate_verifier** out_verifier, const char* config,
+                                      size_t config_len, authgate_error** error) {
+  if (out_verifier == nullptr) {
+    return Fail(error, AUTHGATE_INVALID_ARGUMENT, "out_verifier is NULL");
+  }
+  *out_verifier = nullptr;
+  if (config == nullptr) return Fail(error, AUTHGATE_INVALID_ARGUMENT, "config is NULL");
+  return Guard(error, [&]() -> authgate_status {
+    absl::StatusOr<authgate::VerifierConfig> parsed =
+        authgate::ParseVerifierConfig(std::string_view(config, config_len));
+    if (!parsed.ok()) return Fail(error, AUTHGATE_INVALID_CONFIG, authgate::FromAbsl(parsed.status().message()));
+    absl::StatusOr<std::unique_ptr<authgate::JwtVerifier>> verifier =
+        authgate::JwtVerifier::Create(parsed->keys.keys, std::move(parsed->options));
+    if (!verifier.ok()) return Fail(error, AUTHGATE_INVALID_CONFIG, authgate::FromAbsl(verifier.status().message()));
+    auto handle = std::make_unique<authgate_verifier>();
+    handle->verifier = std::move(*verifier);
+    handle->warnings = std::move(parsed->keys.warnings);
+    *out_verifier = handle.release();
+    return Ok(error);
+  });
+}
+
+void authgate_verifier_free(authgate_verifier* verifier) { delete verifier; }
+
+size_t authgate_verifier_warning_count(const authgate_verifier* verifier) {
+  return verifier == nullptr ? 0 : verifier->warnings.size();
+}
+
+const char* authgate_verifier_warning(const authgate_verifier* verifier, size_t index) {
+  if (verifier == nullptr || index >= verifier->warnings.size()) return nullptr;
+  return verifier->warnings[index].c_str();
+}
+
+size_t authgate_verifier_key_count(const authgate_verifier* verifier) {
+  return verifier == nullptr ? 0 : verifier->verifier->keys().size();
+}
+
+authgate_status authgate_verifier_verify(authgate_result** out_result,
+                                         authgate_verifier* verifier, const char* token,
+                                         size_t token_len, authgate_error** error) {
+  return Verify(out_result, verifier, token, token_len, absl::Now(), error);
+}
+
+authgate_status authgate_verifier_verify_at(authgate_result** out_result,
+                                            authgate_verifier* verifier, const char* token,
+                                            size_t token_len, int64_t now_unix,
+                                            authgate_error** error) {
+  return Verify(out_result, verifier, token, token_len, absl::FromUnixSeconds(now_unix), error);
+}
+
+void authgate_result_free(authgate_result* result) { delete result; }
+
+const char* authgate_result_claims_json(const authgate_result* result, size_t* out_len) {
+  if (result == nullptr) return nullptr;
+  if (out_len != nullptr) *out_len = result->claims_json.size();
+  return result->claims_json.c_str();
+}
+
+const char* authgate_result_header_json(const authgate_result* result, size_t* out_len) {
+  if (result == nullptr) return nullptr;
+  if (out_len != nullptr) *out_len = result->header_json.size();
+  return result->header_json.c_str();
+}
+
+const char* authgate_result_algorithm(const authgate_result* result) {
+  if (result == nullptr) return nullptr;
+  // Algorithm names are string literals: NUL-terminated.
+  return authgate::AlgorithmName(result->token.algorithm()).data();
+}
+
+const char* authgate_result_key_id(const authgate_result* result) {
+  return result == nullptr ? nullptr : result->key_id.c_str();
+}
+
+authgate_status authgate_result_claim_string(const char** out_value, size_t* out_len,
+                                             const authgate_result* result, const char* name,
+                                             size_t name_len) {
+  if (out_value == nullptr || out_len == nullptr || result == nullptr ||
+      (name == nullptr && name_len != 0)) {
+    return AUTHGATE_INVALID_ARGUMENT;
+  }
+  authgate::JsonValue value = FindClaim(result, name, name_len);
+  if (!value.valid()) return AUTHGATE_NOT_FOUND;
+  if (!value.is_string()) return AUTHGATE_WRONG_TYPE;
+  *out_value = value.string().data();
+  *out_len = value.string().size();
+  return AUTHGATE_OK;
+}
+
+authgate_status authgate_result_claim_number(double* out_value, const authgate_result* result,
+                                             const char* name, size_t name_len) {
+  if (out_value == nullptr || result == nullptr || (name == nullptr && name_len != 0)) {
+    return AUTHGATE_INVALID_ARGUMENT;
+  }
+  authgate::JsonValue value = FindClaim(result, name, name_len);
+  if (!value.valid()) return AUTHGATE_NOT_FOUND;
+  if (!value.is_number() || !value.GetDouble(out_value)) return AUTHGATE_WRONG_TYPE;
+  return AUTHGATE_OK;
+}
+
+authgate_status authgate_result_claim_json(char** out_json, size_t* out_len,
+                                           const authgate_result* result, const char* name,
+                                           size_t name_len) {
+  if (out_json == nullptr || result == nullptr || (name == nullptr && name_len != 0)) {
+    return AUTHGATE_INVALID_ARGUMENT;
+  }
+  *out_json = nullptr;
+  authgate::JsonValue value = FindClaim(result, name, name_len);
+  if (!value.valid()) return AUTHGATE_NOT_FOUND;
+  std::string_view raw = value.raw_text();
+  char* copy = CopyOut(raw);
+  if (copy == nullptr) return AUTHGATE_OUT_OF_MEMORY;
+  *out_json = copy;
+  if (out_len != nullptr) *out_len = raw.size();
+  return AUTHGATE_OK;
+}
+
+const char* authgate_result_subject(const authgate_result* result) {
+  return result == nullptr || !result->subject ? nullptr : result->subject->c_str();
+}
+
+const char* authgate_result_issuer(const authgate_result* result) {
+  return result == nullptr || !result->issuer ? nullptr : result->issuer->c_str();
+}
+
+int64_t authgate_result_expires_at(const authgate_result* result) {
+  if (result == nullptr) return -1;
+  double exp = 0;
+  authgate::JsonValue value = result->token.claims().Find("exp");
+  if (!value.GetDouble(&exp)) return -1;
+  return static_cast<int64_t>(std::floor(exp));
+}
+
+authgate_status authgate_token_decode(char** out_header, size_t* out_header_len,
+                                      char** out_payload, size_t* out_payload_len,
+                                      const char* token, size_t token_len,
+                                      authgate_error** error) {
+  if (out_header == nullptr || out_payload == nullptr) {
+    return Fail(error, AUTHGATE_INVALID_ARGUMENT, "out_header and out_payload must not be NULL");
+  }
+  *out_header = nullptr;
+  *out_payload = nullptr;
+  if (token == nullptr && token_len != 0) {
+    return Fail(error, AUTHGATE_INVALID_ARGUMENT, "token is NULL");
+  }
+  return Guard(error, [&]() -> authgate_status {
+    std::string_view text(token == nullptr ? "" : token, token_len);
+    authgate::ParsedJws jws;
+    authgate::Rejection why;
+    std::string payload;
+    if (!authgate::ParsedJws::Parse(text, &jws, &why) || !jws.DecodePayload(&payload, &why)) {
+      return Fail(error, AUTHGATE_REJECTED, why.detail, static_cast<authgate_reason>(why.reason));
+    }
+    char* header = CopyOut(jws.header().text());
+    char* body = CopyOut(payload);
+    if (header == nullptr || body == nullptr) {
+      std::free(header);
+      std::free(body);
+      if (error != nullptr) *error = &kOutOfMemory;
+      return AUTHGATE_OUT_OF_MEMORY;
+    }
+    *out_header = header;
+    *out_payload = body;
+    if (out_header_len != nullptr) *out_header_len = jws.header().text().size();
+    if (out_payload_len != nullptr) *out_payload_len = payload.size();
+    return Ok(error);
+  });
+}
+
+void authgate_string_free(char* text) { std::free(text); }
+
+}  // extern "C"

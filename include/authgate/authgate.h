@@ -1,0 +1,338 @@
+/* Copyright authgate authors. SPDX-License-Identifier: Apache-2.0
+ *
+ * authgate.h: the C ABI of authgate, the one stable contract between the core
+ * and every host (the authgate proxy, C/C++ programs, Python, Go).
+ *
+ *   authgate_verifier *verifier = NULL;
+ *   authgate_error *error = NULL;
+ *   if (authgate_verifier_new(&verifier, config, strlen(config), &error) != AUTHGATE_OK) {
+ *     fprintf(stderr, "config: %s\n", authgate_error_message(error));
+ *     authgate_error_free(error);
+ *     return 1;
+ *   }
+ *   authgate_result *result = NULL;
+ *   switch (authgate_verifier_verify(&result, verifier, token, token_len, &error)) {
+ *     case AUTHGATE_OK:        use(authgate_result_claims_json(result, NULL)); break;
+ *     case AUTHGATE_REJECTED:  log(authgate_reason_name(authgate_error_reason(error))); break;
+ *     default:                 fail(authgate_error_message(error)); break;
+ *   }
+ *   authgate_result_free(result);
+ *   authgate_error_free(error);
+ *   authgate_verifier_free(verifier);
+ *
+ * Conventions (the whole header follows them):
+ * - Every fallible call returns an authgate_status; AUTHGATE_OK is 0. Details
+ *   come through an optional trailing `authgate_error **error`: pass NULL to
+ *   ignore them; otherwise *error is set to a new error the caller frees with
+ *   authgate_error_free() whenever the call does not return AUTHGATE_OK, and to
+ *   NULL when it does. No thread-local error state exists.
+ * - Outputs come first, then the handle, then the inputs. Text is UTF-8 as
+ *   (const char *, size_t) and need not be NUL-terminated.
+ * - Every returned pointer is either borrowed (valid until the named parent is
+ *   freed) or owned (freed with the named *_free function); never free() it.
+ * - Every *_free function accepts NULL and does nothing.
+ * - No exception, abort or signal crosses this boundary because of input.
+ * - Numbers of enums are pinned forever; new values are only appended.
+ */
+
+#ifndef AUTHGATE_AUTHGATE_H_
+#define AUTHGATE_AUTHGATE_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#define AUTHGATE_API __declspec(dllimport)
+#elif defined(__GNUC__)
+#define AUTHGATE_API __attribute__((visibility("default")))
+#else
+#define AUTHGATE_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* AUTHGATE_VERSION_NUM is the version of this header as
+ * major * 10000 + minor * 100 + patch. Compare it with authgate_version_num()
+ * to detect a library older than the header. */
+#define AUTHGATE_VERSION_MAJOR 0
+#define AUTHGATE_VERSION_MINOR 1
+#define AUTHGATE_VERSION_PATCH 0
+#define AUTHGATE_VERSION_NUM 100
+
+/* authgate_version returns the library version as text ("0.1.0"). The string
+ * is static: never free it. */
+AUTHGATE_API const char *authgate_version(void);
+
+/* authgate_version_num returns the library version as AUTHGATE_VERSION_NUM
+ * encodes it. */
+AUTHGATE_API uint32_t authgate_version_num(void);
+
+/* ------------------------------------------------------------------------ */
+/* Status and reasons                                                        */
+/* ------------------------------------------------------------------------ */
+
+/* authgate_status is the outcome of a call. Only AUTHGATE_OK and
+ * AUTHGATE_REJECTED are normal outcomes of a verification; the others mean
+ * the call itself could not be carried out. */
+typedef enum authgate_status {
+  AUTHGATE_OK = 0,
+  /* The token (or request) was judged and refused: see authgate_error_reason(). */
+  AUTHGATE_REJECTED = 1,
+  /* An argument was NULL where it must not be, or otherwise unusable. */
+  AUTHGATE_INVALID_ARGUMENT = 2,
+  /* A configuration document was invalid; the message names the key. */
+  AUTHGATE_INVALID_CONFIG = 3,
+  AUTHGATE_OUT_OF_MEMORY = 4,
+  /* A bounded wait ran out. */
+  AUTHGATE_TIMEOUT = 5,
+  /* A looked-up item (such as a claim) does not exist. */
+  AUTHGATE_NOT_FOUND = 6,
+  /* A looked-up item exists but has another type than the one asked for. */
+  AUTHGATE_WRONG_TYPE = 7,
+  /* A bug in authgate; the message says where. */
+  AUTHGATE_INTERNAL = 8
+} authgate_status;
+
+/* authgate_status_name returns the stable snake_case name of `status` ("ok",
+ * "rejected", ...), or "unknown". The string is static. */
+AUTHGATE_API const char *authgate_status_name(authgate_status status);
+
+/* authgate_reason is why a token was rejected. The same numbers and names are
+ * used by the CLI, the bindings and the proxy's logs. */
+typedef enum authgate_reason {
+  AUTHGATE_REASON_NONE = 0,
+  /* Not a well-formed compact JWS/JWT: segments, base64url, JSON, header types. */
+  AUTHGATE_REASON_MALFORMED = 1,
+  /* A JWE (five segments, or `enc` in the header): only JWS is accepted. */
+  AUTHGATE_REASON_UNSUPPORTED_TOKEN_TYPE = 2,
+  /* The `alg` is not a JWS algorithm authgate implements (`none` never is). */
+  AUTHGATE_REASON_UNSUPPORTED_ALG = 3,
+  /* The `alg` is implemented but not allowed by the configuration. */
+  AUTHGATE_REASON_ALG_NOT_ALLOWED = 4,
+  /* No configured key fits the token's `kid` and `alg`. */
+  AUTHGATE_REASON_KEY_NOT_FOUND = 5,
+  AUTHGATE_REASON_SIGNATURE_INVALID = 6,
+  AUTHGATE_REASON_EXPIRED = 7,
+  /* `nbf` (or `iat`) lies in the future beyond the allowed clock skew. */
+  AUTHGATE_REASON_NOT_YET_VALID = 8,
+  AUTHGATE_REASON_ISSUER_MISMATCH = 9,
+  AUTHGATE_REASON_AUDIENCE_MISMATCH = 10,
+  AUTHGATE_REASON_MISSING_CLAIM = 11,
+  /* A claim has the wrong JSON type or an out-of-range value. */
+  AUTHGATE_REASON_INVALID_CLAIM = 12,
+  AUTHGATE_REASON_TOKEN_TOO_LARGE = 13,
+  /* No keys could be obtained from the key source. */
+  AUTHGATE_REASON_JWKS_UNAVAILABLE = 14,
+  /* The header uses a JWS extension authgate does not implement (`crit`, `b64`). */
+  AUTHGATE_REASON_UNSUPPORTED_HEADER = 15,
+  /* The header `typ` is not the required one. */
+  AUTHGATE_REASON_TYPE_MISMATCH = 16,
+  /* `sub` is not in the configured allow-list. */
+  AUTHGATE_REASON_SUBJECT_NOT_ALLOWED = 17,
+  /* `exp` - `iat` exceeds the configured maximum lifetime. */
+  AUTHGATE_REASON_LIFETIME_TOO_LONG = 18
+} authgate_reason;
+
+/* authgate_reason_name returns the stable snake_case name of `reason`
+ * ("expired", "signature_invalid", ...), or "unknown". The string is static. */
+AUTHGATE_API const char *authgate_reason_name(authgate_reason reason);
+
+/* ------------------------------------------------------------------------ */
+/* Errors                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* authgate_error describes why a call did not return AUTHGATE_OK. It is
+ * immutable: reading it from several threads is safe. */
+typedef struct authgate_error authgate_error;
+
+/* authgate_error_status returns the status the failed call returned. */
+AUTHGATE_API authgate_status authgate_error_status(const authgate_error *error);
+
+/* authgate_error_reason returns the rejection reason for AUTHGATE_REJECTED,
+ * and AUTHGATE_REASON_NONE for every other status. */
+AUTHGATE_API authgate_reason authgate_error_reason(const authgate_error *error);
+
+/* authgate_error_message returns a NUL-terminated human-readable detail. It is
+ * borrowed from `error` and valid until authgate_error_free(error). It never
+ * contains a token, a secret or key material. */
+AUTHGATE_API const char *authgate_error_message(const authgate_error *error);
+
+/* authgate_error_free releases `error`. NULL is a no-op. */
+AUTHGATE_API void authgate_error_free(authgate_error *error);
+
+/* ------------------------------------------------------------------------ */
+/* JWT verifier                                                              */
+/* ------------------------------------------------------------------------ */
+
+/* authgate_verifier checks compact JWS/JWT tokens against configured keys and
+ * claim rules. Thread-safety: after authgate_verifier_new() returns, every
+ * function taking a verifier may be called from any number of threads at once,
+ * except authgate_verifier_free(), which must not run concurrently with any
+ * other use. */
+typedef struct authgate_verifier authgate_verifier;
+
+/* authgate_result holds a verified token's header and claims. It owns its data
+ * and is immutable: reading it from several threads is safe. */
+typedef struct authgate_result authgate_result;
+
+/* authgate_verifier_new creates a verifier from a JSON configuration document
+ * (`config`, `config_len` bytes; see docs/config.md, "verifier"):
+ *
+ *   {
+ *     "jwks": <JWKS object | JWK object | string holding JWKS/JWK JSON or PEM>,
+ *     "issuers": ["https://idp.example"],          (optional: iss not checked)
+ *     "audiences": ["api://orders"],               (optional: aud not checked)
+ *     "algorithms": ["RS256", "ES256"],            (optional: what the keys allow)
+ *     "clock_skew": "60s",
+ *     "require_exp": true,
+ *     "max_lifetime": "24h",                       (optional)
+ *     "required_claims": ["sub"],
+ *     "typ": "at+jwt",                             (optional)
+ *     "subjects": ["svc-a"],                       (optional allow-list)
+ *     "max_token_size": 16384,
+ *     "max_key_candidates": 4,
+ *     "token_cache": {"max_entries": 10000, "max_bytes": 16777216}  (off by default)
+ *   }
+ *
+ * On success *out_verifier owns a new verifier, freed with
+ * authgate_verifier_free(). On failure *out_verifier is NULL and the status is
+ * AUTHGATE_INVALID_CONFIG (the message names the offending key) or
+ * AUTHGATE_INVALID_ARGUMENT. Keys that cannot be used (too weak, malformed,
+ * sharing a `kid`) are skipped and listed by authgate_verifier_warning(); a
+ * configuration with no usable key at all is AUTHGATE_INVALID_CONFIG. */
+AUTHGATE_API authgate_status authgate_verifier_new(authgate_verifier **out_verifier,
+                                                   const char *config, size_t config_len,
+                                                   authgate_error **error);
+
+/* authgate_verifier_free releases `verifier`. NULL is a no-op. Results
+ * obtained from it stay valid: they own their data. */
+AUTHGATE_API void authgate_verifier_free(authgate_verifier *verifier);
+
+/* authgate_verifier_warning_count returns how many configuration warnings
+ * (skipped keys and why) the verifier recorded at creation. */
+AUTHGATE_API size_t authgate_verifier_warning_count(const authgate_verifier *verifier);
+
+/* authgate_verifier_warning returns warning number `index` (from 0) as
+ * NUL-terminated text borrowed from `verifier`, or NULL when `index` is out of
+ * range. */
+AUTHGATE_API const char *authgate_verifier_warning(const authgate_verifier *verifier,
+                                                   size_t index);
+
+/* authgate_verifier_key_count returns the number of keys the verifier holds. */
+AUTHGATE_API size_t authgate_verifier_key_count(const authgate_verifier *verifier);
+
+/* authgate_verifier_verify checks `token` (`token_len` bytes, compact JWS,
+ * without surrounding whitespace) at the current system time.
+ *
+ * Returns AUTHGATE_OK when the token is valid; then, if `out_result` is not
+ * NULL, *out_result owns a new result freed with authgate_result_free().
+ * Returns AUTHGATE_REJECTED when the token was judged invalid; the reason and
+ * a detail are in *error. Any other status is a failure of the call itself.
+ * `out_result` may be NULL when only the verdict is wanted: then nothing is
+ * allocated for a valid token. When the call does not return AUTHGATE_OK,
+ * *out_result is NULL. Thread-safe. */
+AUTHGATE_API authgate_status authgate_verifier_verify(authgate_result **out_result,
+                                                      authgate_verifier *verifier,
+                                                      const char *token, size_t token_len,
+                                                      authgate_error **error);
+
+/* authgate_verifier_verify_at is authgate_verifier_verify() with the time
+ * given as `now_unix` seconds since the Unix epoch instead of read from the
+ * system clock (for tests, replays and the CLI's --now). */
+AUTHGATE_API authgate_status authgate_verifier_verify_at(authgate_result **out_result,
+                                                         authgate_verifier *verifier,
+                                                         const char *token, size_t token_len,
+                                                         int64_t now_unix,
+                                                         authgate_error **error);
+
+/* ------------------------------------------------------------------------ */
+/* Verification results                                                      */
+/* ------------------------------------------------------------------------ */
+
+/* authgate_result_free releases `result`. NULL is a no-op. */
+AUTHGATE_API void authgate_result_free(authgate_result *result);
+
+/* authgate_result_claims_json returns the token's payload (its claims) as the
+ * exact JSON text the issuer signed, NUL-terminated, borrowed from `result`.
+ * If `out_len` is not NULL it receives the length without the NUL. */
+AUTHGATE_API const char *authgate_result_claims_json(const authgate_result *result,
+                                                     size_t *out_len);
+
+/* authgate_result_header_json returns the token's protected header as JSON
+ * text, NUL-terminated, borrowed from `result`; `out_len` as above. */
+AUTHGATE_API const char *authgate_result_header_json(const authgate_result *result,
+                                                     size_t *out_len);
+
+/* authgate_result_algorithm returns the token's `alg` ("RS256", ...), static. */
+AUTHGATE_API const char *authgate_result_algorithm(const authgate_result *result);
+
+/* authgate_result_key_id returns the `kid` of the key that verified the
+ * token, NUL-terminated and borrowed from `result`; "" when the key has none. */
+AUTHGATE_API const char *authgate_result_key_id(const authgate_result *result);
+
+/* authgate_result_claim_string looks up the top-level claim `name` (`name_len`
+ * bytes). When it is a JSON string, *out_value receives its unescaped UTF-8
+ * text, borrowed from `result`, and *out_len its length. The text is NOT
+ * NUL-terminated and may hold NUL bytes: always use *out_len. Returns
+ * AUTHGATE_NOT_FOUND when the claim is absent and AUTHGATE_WRONG_TYPE when it
+ * is not a string. */
+AUTHGATE_API authgate_status authgate_result_claim_string(const char **out_value,
+                                                          size_t *out_len,
+                                                          const authgate_result *result,
+                                                          const char *name, size_t name_len);
+
+/* authgate_result_claim_number looks up the top-level claim `name` and, when
+ * it is a JSON number, stores it in *out_value. Returns AUTHGATE_NOT_FOUND or
+ * AUTHGATE_WRONG_TYPE as authgate_result_claim_string() does. */
+AUTHGATE_API authgate_status authgate_result_claim_number(double *out_value,
+                                                          const authgate_result *result,
+                                                          const char *name, size_t name_len);
+
+/* authgate_result_claim_json looks up the top-level claim `name` and returns
+ * its value (of any type) as JSON text, exactly as it appears in the token,
+ * NUL-terminated, in *out_json, owned by the caller and freed with
+ * authgate_string_free(); `out_len` (optional) receives its length. Returns
+ * AUTHGATE_NOT_FOUND when the claim is absent. */
+AUTHGATE_API authgate_status authgate_result_claim_json(char **out_json, size_t *out_len,
+                                                        const authgate_result *result,
+                                                        const char *name, size_t name_len);
+
+/* authgate_result_subject returns the `sub` claim, NUL-terminated and
+ * borrowed from `result`, or NULL when the token has none. */
+AUTHGATE_API const char *authgate_result_subject(const authgate_result *result);
+
+/* authgate_result_issuer returns the `iss` claim like authgate_result_subject(). */
+AUTHGATE_API const char *authgate_result_issuer(const authgate_result *result);
+
+/* authgate_result_expires_at returns the `exp` claim in whole seconds since
+ * the Unix epoch (fractions dropped), or -1 when the token has none. */
+AUTHGATE_API int64_t authgate_result_expires_at(const authgate_result *result);
+
+/* ------------------------------------------------------------------------ */
+/* Unverified decoding                                                       */
+/* ------------------------------------------------------------------------ */
+
+/* authgate_token_decode splits a compact JWS and decodes its header and
+ * payload WITHOUT checking the signature or any claim: for display and
+ * debugging only, never for a decision. The same syntax rules as verification
+ * apply (strict base64url, strict JSON header). On AUTHGATE_OK, *out_header
+ * and *out_payload own NUL-terminated copies freed with authgate_string_free()
+ * and the optional lengths receive their sizes; the payload is returned as
+ * bytes even when it is not JSON. A malformed token is AUTHGATE_REJECTED with
+ * the reason in *error. */
+AUTHGATE_API authgate_status authgate_token_decode(char **out_header, size_t *out_header_len,
+                                                   char **out_payload, size_t *out_payload_len,
+                                                   const char *token, size_t token_len,
+                                                   authgate_error **error);
+
+/* authgate_string_free releases a string the library returned as owned. NULL
+ * is a no-op. */
+AUTHGATE_API void authgate_string_free(char *text);
+
+#ifdef __cplusplus
+}  /* extern "C" */
+#endif
+
+#endif  /* AUTHGATE_AUTHGATE_H_ */

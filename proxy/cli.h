@@ -1,0 +1,31 @@
+// Copyright authgate authors. SPDX-License-Identifier: Apache-2.0
+//
+// cli.h: the subcommands of the authgate binary. Each takes the arguments
+// after its name and returns the process exit code.
+
+#ifndef AUTHGATE_PROXY_CLI_H_
+#define AUTHGATE_PROXY_CLI_H_
+
+#include <string>
+#include <vector>
+
+namespace authgate_cli {
+
+// Exit codes shared by the subcommands.
+inline constexpr int kExitValid = 0;
+inline constexpr int kExitRejected = 1;
+inline constexpr int kExitUsage = 2;
+
+int RunVerify(const std::vector<std::string>& args);
+int RunInspect(const std::vector<std::string>& args);
+
+// ReadTokenFromStdin reads all of standard input and strips one trailing LF
+// or CRLF (and nothing else).
+std::string ReadTokenFromStdin();
+
+// JsonString returns `text` as a JSON string literal.
+std::string JsonString(const std::string& text);
+
+}  // namespace authgate_cli
+
+#endif  // AUTHGATE_PROXY_CLI_H_

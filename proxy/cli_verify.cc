@@ -1,0 +1,229 @@
+// Copyright authgate authors. SPDX-License-Identifier: Apache-2.0
+//
+// authgate verify: one token against a key file, with the verdict as the exit
+// code. The command builds a verifier configuration document from its flags
+// and uses the C ABI like any other host.
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <cstdio>
+#include <iostream>
+#include <iterator>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "authgate/authgate.hpp"
+#include "cli.h"
+
+namespace authgate_cli {
+namespace {
+
+struct VerifyArgs {
+  std::string jwks_file;
+  std::vector<std::string> issuers;
+  std::vector<std::string> audiences;
+  std::vector<std::string> algorithms;
+  std::optional<int64_t> leeway;
+  std::optional<int64_t> now;
+  std::optional<std::string> typ;
+  std::optional<std::string> token;  // nullopt or "-": standard input
+};
+
+int Usage(const std::string& message) {
+  std::cerr << "authgate verify: " << message << "\n"
+            << "usage: authgate verify --jwks FILE [--issuer ISS]... [--audience AUD]... "
+               "[--alg ALG]... [--leeway SECONDS] [--now EPOCH] [--typ TYP] [TOKEN|-]\n";
+  return kExitUsage;
+}
+
+bool ParseInteger(const std::string& text, int64_t min, int64_t* out) {
+  if (text.empty() || text.size() > 18) return false;
+  int64_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + (c - '0');
+  }
+  if (value < min) return false;
+  *out = value;
+  return true;
+}
+
+// Parses the arguments; returns an error message, or "" on success.
+std::string ParseArgs(const std::vector<std::string>& args, VerifyArgs* out) {
+  bool options_done = false;
+  bool have_jwks = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (!options_done && arg.size() > 1 && arg[0] == '-' && arg[1] != '-') {
+      return "unknown option " + arg;
+    }
+    if (options_done || arg == "-" || arg.rfind("--", 0) != 0) {
+      if (out->token) return "more than one TOKEN given";
+      out->token = arg;
+      continue;
+    }
+    if (arg == "--") {
+      options_done = true;
+      continue;
+    }
+    std::string name = arg, value;
+    size_t eq = arg.find('=');
+    if (eq != std::string::npos) {
+      name = arg.substr(0, eq);
+      value = arg.substr(eq + 1);
+    } else {
+      if (i + 1 >= args.size()) return name + " needs a value";
+      value = args[++i];
+    }
+    if (name == "--jwks") {
+      out->jwks_file = value;
+      have_jwks = true;
+    } else if (name == "--issuer") {
+      out->issuers.push_back(value);
+    } else if (name == "--audience") {
+      out->audiences.push_back(value);
+    } else if (name == "--alg") {
+      out->algorithms.push_back(value);
+    } else if (name == "--typ") {
+      out->typ = value;
+    } else if (name == "--leeway") {
+      int64_t seconds = 0;
+      if (!ParseInteger(value, 0, &seconds)) return "--leeway needs a whole number of seconds";
+      out->leeway = seconds;
+    } else if (name == "--now") {
+      int64_t epoch = 0;
+      if (!ParseInteger(value, 0, &epoch)) return "--now needs Unix seconds";
+      out->now = epoch;
+    } else {
+      return "unknown option " + name;
+    }
+  }
+  if (!have_jwks) return "--jwks FILE is required";
+  return "";
+}
+
+void AppendList(std::string* json, const char* key, const std::vector<std::string>& values) {
+  if (values.empty()) return;
+  *json += std::string(",\"") + key + "\":[";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) *json += ",";
+    *json += JsonString(values[i]);
+  }
+  *json += "]";
+}
+
+std::string BuildConfig(const VerifyArgs& args, const std::string& keys) {
+  std::string json = "{\"jwks\":" + JsonString(keys);
+  AppendList(&json, "issuers", args.issuers);
+  AppendList(&json, "audiences", args.audiences);
+  AppendList(&json, "algorithms", args.algorithms);
+  if (args.leeway) json += ",\"clock_skew\":\"" + std::to_string(*args.leeway) + "s\"";
+  if (args.typ) json += ",\"typ\":" + JsonString(*args.typ);
+  return json + "}";
+}
+
+// Reads a whole regular file; false (errno set) for anything else.
+bool ReadFile(const std::string& path, std::string* out) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) return false;
+  char buffer[65536];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof(buffer), file)) > 0) out->append(buffer, n);
+  bool failed = std::ferror(file) != 0;
+  int saved = errno;
+  std::fclose(file);
+  errno = saved;
+  return !failed;
+}
+
+// The configuration document is built from flags: name the flag (or the
+// key file) in errors rather than the document's keys.
+std::string DescribeConfigError(std::string message, const std::string& jwks_file) {
+  const std::pair<const char*, std::string> prefixes[] = {
+      {"jwks: ", jwks_file + ": "},  {"clock_skew: ", "--leeway: "},
+      {"algorithms: ", "--alg: "},   {"typ: ", "--typ: "},
+      {"issuers: ", "--issuer: "},   {"audiences: ", "--audience: "}};
+  for (const auto& [key, flag] : prefixes) {
+    if (message.rfind(key, 0) == 0) return flag + message.substr(std::string(key).size());
+  }
+  return jwks_file + ": " + message;
+}
+
+}  // namespace
+
+int RunVerify(const std::vector<std::string>& args) {
+  VerifyArgs parsed;
+  std::string problem = ParseArgs(args, &parsed);
+  if (!problem.empty()) return Usage(problem);
+
+  std::string keys;
+  if (!ReadFile(parsed.jwks_file, &keys)) {
+    std::cerr << "authgate verify: cannot read " << parsed.jwks_file << ": "
+              << std::strerror(errno) << "\n";
+    return kExitUsage;
+  }
+
+  std::optional<authgate::api::Verifier> verifier;
+  try {
+    verifier = authgate::api::Verifier::Create(BuildConfig(parsed, keys));
+  } catch (const authgate::api::Error& e) {
+    std::cerr << "authgate verify: " << DescribeConfigError(e.what(), parsed.jwks_file) << "\n";
+    return kExitUsage;
+  }
+  for (const std::string& warning : verifier->warnings()) {
+    std::cerr << "warning: " << warning << "\n";
+  }
+
+  std::string token = !parsed.token || *parsed.token == "-" ? ReadTokenFromStdin() : *parsed.token;
+  authgate::api::Verdict verdict = parsed.now ? verifier->VerifyAt(token, *parsed.now)
+                                              : verifier->Verify(token);
+  if (verdict.ok()) {
+    std::cout << verdict.result.claims_json() << "\n";
+    return kExitValid;
+  }
+  if (verdict.rejected()) {
+    std::cerr << "error: " << authgate_reason_name(verdict.reason) << ": " << verdict.message
+              << "\n";
+    return kExitRejected;
+  }
+  std::cerr << "authgate verify: " << authgate_status_name(verdict.status) << ": "
+            << verdict.message << "\n";
+  return kExitUsage;
+}
+
+std::string ReadTokenFromStdin() {
+  std::string input((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+  if (input.size() >= 2 && input.compare(input.size() - 2, 2, "\r\n") == 0) {
+    input.resize(input.size() - 2);
+  } else if (!input.empty() && input.back() == '\n') {
+    input.pop_back();
+  }
+  return input;
+}
+
+std::string JsonString(const std::string& text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char escape[8];
+          std::snprintf(escape, sizeof(escape), "\\u%04x", c);
+          out += escape;
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  return out + "\"";
+}
+
+}  // namespace authgate_cli
