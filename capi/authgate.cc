@@ -6,6 +6,7 @@
 #include "authgate/authgate.h"
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -18,6 +19,7 @@
 #include "jose/jws.h"
 #include "jwt/jwt_verifier.h"
 #include "jwt/verifier_config.h"
+#include "jose/json.h"
 #include "reason.h"
 #include "text.h"
 
@@ -111,6 +113,64 @@ std::optional<std::string> StringClaim(const authgate::VerifiedToken& token,
   return std::string(value.string());
 }
 
+std::unique_ptr<authgate_result> MakeResult(authgate::VerifiedToken verified) {
+  auto result = std::make_unique<authgate_result>();
+  result->claims_json = std::string(verified.claims_json());
+  result->header_json = std::string(verified.header_json());
+  if (verified.key_id()) result->key_id = *verified.key_id();
+  result->subject = StringClaim(verified, "sub");
+  result->issuer = StringClaim(verified, "iss");
+  result->token = std::move(verified);
+  return result;
+}
+
+void AppendJsonNumber(std::string* out, double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof(buffer), "%.3f", value);
+  *out += buffer;
+}
+
+std::string StatsJson(const authgate::JwtVerifier& verifier) {
+  std::string json = "{\"sources\":[";
+  bool first = true;
+  for (const authgate::KeyProvider& provider : verifier.providers()) {
+    authgate::KeySourceStats stats = provider.keys->Stats();
+    json += first ? "{" : ",{";
+    first = false;
+    json += "\"location\":";
+    authgate::JsonQuote(stats.location, &json);
+    json += ",\"issuer\":";
+    if (provider.issuer) {
+      authgate::JsonQuote(*provider.issuer, &json);
+    } else {
+      json += "null";
+    }
+    json += authgate::StrCat(",\"keys\":", stats.key_count,
+                             ",\"fetch_successes\":", stats.fetch_successes,
+                             ",\"fetch_failures\":", stats.fetch_failures,
+                             ",\"last_success_unix\":");
+    json += stats.last_success ? std::to_string(absl::ToUnixSeconds(*stats.last_success)) : "null";
+    json += ",\"age_seconds\":";
+    if (stats.age) {
+      AppendJsonNumber(&json, absl::ToDoubleSeconds(*stats.age));
+    } else {
+      json += "null";
+    }
+    json += ",\"last_error\":";
+    authgate::JsonQuote(stats.last_error, &json);
+    json += ",\"warnings\":[";
+    for (size_t i = 0; i < stats.warnings.size(); ++i) {
+      if (i > 0) json += ",";
+      authgate::JsonQuote(stats.warnings[i], &json);
+    }
+    json += "]}";
+  }
+  const authgate::TokenCache& cache = verifier.cache();
+  json += authgate::StrCat("],\"token_cache\":{\"entries\":", cache.size(),
+                           ",\"hits\":", cache.hits(), ",\"misses\":", cache.misses(), "}}");
+  return json;
+}
+
 authgate_status Verify(authgate_result** out_result, authgate_verifier* verifier,
                        const char* token, size_t token_len, absl::Time now,
                        authgate_error** error) {
@@ -126,16 +186,7 @@ authgate_status Verify(authgate_result** out_result, authgate_verifier* verifier
     if (!verifier->verifier->Verify(text, now, out_result ? &verified : nullptr, &why)) {
       return Fail(error, AUTHGATE_REJECTED, why.detail, static_cast<authgate_reason>(why.reason));
     }
-    if (out_result != nullptr) {
-      auto result = std::make_unique<authgate_result>();
-      result->claims_json = std::string(verified.claims_json());
-      result->header_json = std::string(verified.header_json());
-      if (verified.key_id()) result->key_id = *verified.key_id();
-      result->subject = StringClaim(verified, "sub");
-      result->issuer = StringClaim(verified, "iss");
-      result->token = std::move(verified);
-      *out_result = result.release();
-    }
+    if (out_result != nullptr) *out_result = MakeResult(std::move(verified)).release();
     return Ok(error);
   });
 }
@@ -159,6 +210,7 @@ const char* authgate_status_name(authgate_status status) {
     case AUTHGATE_NOT_FOUND: return "not_found";
     case AUTHGATE_WRONG_TYPE: return "wrong_type";
     case AUTHGATE_INTERNAL: return "internal";
+    case AUTHGATE_PENDING: return "pending";
   }
   return "unknown";
 }
@@ -194,13 +246,24 @@ authgate_status authgate_verifier_new(authgate_verifier** out_verifier, const ch
   return Guard(error, [&]() -> authgate_status {
     absl::StatusOr<authgate::VerifierConfig> parsed =
         authgate::ParseVerifierConfig(std::string_view(config, config_len));
-    if (!parsed.ok()) return Fail(error, AUTHGATE_INVALID_CONFIG, authgate::FromAbsl(parsed.status().message()));
+    if (!parsed.ok()) {
+      return Fail(error, AUTHGATE_INVALID_CONFIG, authgate::FromAbsl(parsed.status().message()));
+    }
+    std::vector<std::string> warnings;
+    for (const authgate::ProviderSpec& spec : parsed->providers) {
+      if (spec.inline_keys) {
+        warnings.insert(warnings.end(), spec.inline_keys->warnings.begin(),
+                        spec.inline_keys->warnings.end());
+      }
+    }
     absl::StatusOr<std::unique_ptr<authgate::JwtVerifier>> verifier =
-        authgate::JwtVerifier::Create(parsed->keys.keys, std::move(parsed->options));
-    if (!verifier.ok()) return Fail(error, AUTHGATE_INVALID_CONFIG, authgate::FromAbsl(verifier.status().message()));
+        authgate::BuildVerifier(std::move(*parsed));
+    if (!verifier.ok()) {
+      return Fail(error, AUTHGATE_INVALID_CONFIG, authgate::FromAbsl(verifier.status().message()));
+    }
     auto handle = std::make_unique<authgate_verifier>();
     handle->verifier = std::move(*verifier);
-    handle->warnings = std::move(parsed->keys.warnings);
+    handle->warnings = std::move(warnings);
     *out_verifier = handle.release();
     return Ok(error);
   });
@@ -218,7 +281,12 @@ const char* authgate_verifier_warning(const authgate_verifier* verifier, size_t 
 }
 
 size_t authgate_verifier_key_count(const authgate_verifier* verifier) {
-  return verifier == nullptr ? 0 : verifier->verifier->keys().size();
+  if (verifier == nullptr) return 0;
+  size_t count = 0;
+  for (const authgate::KeyProvider& provider : verifier->verifier->providers()) {
+    if (const authgate::KeySet* keys = provider.keys->Keys()) count += keys->size();
+  }
+  return count;
 }
 
 authgate_status authgate_verifier_verify(authgate_result** out_result,
@@ -349,6 +417,92 @@ authgate_status authgate_token_decode(char** out_header, size_t* out_header_len,
     *out_payload = body;
     if (out_header_len != nullptr) *out_header_len = jws.header().text().size();
     if (out_payload_len != nullptr) *out_payload_len = payload.size();
+    return Ok(error);
+  });
+}
+
+authgate_status authgate_verifier_verify_async(authgate_result** out_result,
+                                               authgate_verifier* verifier, const char* token,
+                                               size_t token_len,
+                                               authgate_verify_callback callback,
+                                               void* userdata, authgate_error** error) {
+  if (out_result != nullptr) *out_result = nullptr;
+  if (verifier == nullptr) return Fail(error, AUTHGATE_INVALID_ARGUMENT, "verifier is NULL");
+  if (callback == nullptr) return Fail(error, AUTHGATE_INVALID_ARGUMENT, "callback is NULL");
+  if (token == nullptr && token_len != 0) {
+    return Fail(error, AUTHGATE_INVALID_ARGUMENT, "token is NULL");
+  }
+  return Guard(error, [&]() -> authgate_status {
+    std::string_view text(token == nullptr ? "" : token, token_len);
+    bool valid = false;
+    authgate::VerifiedToken verified;
+    authgate::Rejection why;
+    auto done = [callback, userdata](bool ok, authgate::VerifiedToken late,
+                                     authgate::Rejection late_why) {
+      authgate_result* result = nullptr;
+      authgate_error* late_error = nullptr;
+      authgate_status status = Guard(&late_error, [&]() -> authgate_status {
+        if (!ok) {
+          return Fail(&late_error, AUTHGATE_REJECTED, late_why.detail,
+                      static_cast<authgate_reason>(late_why.reason));
+        }
+        result = MakeResult(std::move(late)).release();
+        return AUTHGATE_OK;
+      });
+      callback(status, result, late_error, userdata);
+    };
+    bool final = verifier->verifier->VerifyAsync(text, &valid, out_result ? &verified : nullptr,
+                                                 &why, std::move(done));
+    if (!final) {
+      if (error != nullptr) *error = nullptr;
+      return AUTHGATE_PENDING;
+    }
+    if (!valid) {
+      return Fail(error, AUTHGATE_REJECTED, why.detail, static_cast<authgate_reason>(why.reason));
+    }
+    if (out_result != nullptr) *out_result = MakeResult(std::move(verified)).release();
+    return Ok(error);
+  });
+}
+
+authgate_status authgate_verifier_wait_ready(authgate_verifier* verifier, uint32_t timeout_ms,
+                                             authgate_error** error) {
+  if (verifier == nullptr) return Fail(error, AUTHGATE_INVALID_ARGUMENT, "verifier is NULL");
+  return Guard(error, [&]() -> authgate_status {
+    if (verifier->verifier->WaitReady(absl::Milliseconds(timeout_ms))) return Ok(error);
+    std::string why = "key sources not ready";
+    for (const authgate::KeyProvider& provider : verifier->verifier->providers()) {
+      authgate::KeySourceStats stats = provider.keys->Stats();
+      if (stats.key_count == 0) {
+        why += authgate::StrCat("; ", stats.location, ": ",
+                                stats.last_error.empty() ? "no answer yet" : stats.last_error);
+      }
+    }
+    return Fail(error, AUTHGATE_TIMEOUT, why);
+  });
+}
+
+authgate_status authgate_verifier_refresh(authgate_verifier* verifier, authgate_error** error) {
+  if (verifier == nullptr) return Fail(error, AUTHGATE_INVALID_ARGUMENT, "verifier is NULL");
+  return Guard(error, [&]() -> authgate_status {
+    verifier->verifier->Refresh();
+    return Ok(error);
+  });
+}
+
+authgate_status authgate_verifier_stats_json(char** out_json, size_t* out_len,
+                                             const authgate_verifier* verifier,
+                                             authgate_error** error) {
+  if (out_json == nullptr || verifier == nullptr) {
+    return Fail(error, AUTHGATE_INVALID_ARGUMENT, "out_json and verifier must not be NULL");
+  }
+  *out_json = nullptr;
+  return Guard(error, [&]() -> authgate_status {
+    std::string json = StatsJson(*verifier->verifier);
+    char* copy = CopyOut(json);
+    if (copy == nullptr) return Fail(error, AUTHGATE_OUT_OF_MEMORY, "out of memory");
+    *out_json = copy;
+    if (out_len != nullptr) *out_len = json.size();
     return Ok(error);
   });
 }

@@ -23,6 +23,9 @@ namespace {
 
 struct VerifyArgs {
   std::string jwks_file;
+  std::string jwks_uri;
+  bool discover = false;
+  int64_t timeout_seconds = 10;
   std::vector<std::string> issuers;
   std::vector<std::string> audiences;
   std::vector<std::string> algorithms;
@@ -34,8 +37,9 @@ struct VerifyArgs {
 
 int Usage(const std::string& message) {
   std::cerr << "authgate verify: " << message << "\n"
-            << "usage: authgate verify --jwks FILE [--issuer ISS]... [--audience AUD]... "
-               "[--alg ALG]... [--leeway SECONDS] [--now EPOCH] [--typ TYP] [TOKEN|-]\n";
+            << "usage: authgate verify (--jwks FILE | --jwks-uri URL | --issuer ISS --discover)\n"
+               "         [--issuer ISS]... [--audience AUD]... [--alg ALG]... [--leeway SECONDS]\n"
+               "         [--now EPOCH] [--typ TYP] [--timeout SECONDS] [TOKEN|-]\n";
   return kExitUsage;
 }
 
@@ -69,6 +73,10 @@ std::string ParseArgs(const std::vector<std::string>& args, VerifyArgs* out) {
       options_done = true;
       continue;
     }
+    if (arg == "--discover") {
+      out->discover = true;
+      continue;
+    }
     std::string name = arg, value;
     size_t eq = arg.find('=');
     if (eq != std::string::npos) {
@@ -81,6 +89,12 @@ std::string ParseArgs(const std::vector<std::string>& args, VerifyArgs* out) {
     if (name == "--jwks") {
       out->jwks_file = value;
       have_jwks = true;
+    } else if (name == "--jwks-uri") {
+      out->jwks_uri = value;
+    } else if (name == "--timeout") {
+      if (!ParseInteger(value, 1, &out->timeout_seconds) || out->timeout_seconds > 3600) {
+        return "--timeout needs a whole number of seconds from 1 to 3600";
+      }
     } else if (name == "--issuer") {
       out->issuers.push_back(value);
     } else if (name == "--audience") {
@@ -101,7 +115,11 @@ std::string ParseArgs(const std::vector<std::string>& args, VerifyArgs* out) {
       return "unknown option " + name;
     }
   }
-  if (!have_jwks) return "--jwks FILE is required";
+  int sources = have_jwks + !out->jwks_uri.empty() + out->discover;
+  if (sources != 1) return "give exactly one of --jwks FILE, --jwks-uri URL, --discover";
+  if (out->discover && out->issuers.size() != 1) {
+    return "--discover needs exactly one --issuer";
+  }
   return "";
 }
 
@@ -116,7 +134,15 @@ void AppendList(std::string* json, const char* key, const std::vector<std::strin
 }
 
 std::string BuildConfig(const VerifyArgs& args, const std::string& keys) {
-  std::string json = "{\"jwks\":" + JsonString(keys);
+  std::string json;
+  if (!args.jwks_uri.empty()) {
+    json = "{\"jwks_uri\":" + JsonString(args.jwks_uri);
+  } else if (args.discover) {
+    json = "{\"discovery\":" + JsonString(args.issuers[0]);
+  } else {
+    json = "{\"jwks\":" + JsonString(keys);
+  }
+  json += ",\"http\":{\"timeout\":\"" + std::to_string(args.timeout_seconds) + "s\"}";
   AppendList(&json, "issuers", args.issuers);
   AppendList(&json, "audiences", args.audiences);
   AppendList(&json, "algorithms", args.algorithms);
@@ -143,13 +169,14 @@ bool ReadFile(const std::string& path, std::string* out) {
 // key file) in errors rather than the document's keys.
 std::string DescribeConfigError(std::string message, const std::string& jwks_file) {
   const std::pair<const char*, std::string> prefixes[] = {
-      {"jwks: ", jwks_file + ": "},  {"clock_skew: ", "--leeway: "},
+      {"jwks: ", jwks_file + ": "},  {"jwks_uri: ", "--jwks-uri: "},
+      {"discovery: ", "--issuer: "}, {"clock_skew: ", "--leeway: "},
       {"algorithms: ", "--alg: "},   {"typ: ", "--typ: "},
       {"issuers: ", "--issuer: "},   {"audiences: ", "--audience: "}};
   for (const auto& [key, flag] : prefixes) {
     if (message.rfind(key, 0) == 0) return flag + message.substr(std::string(key).size());
   }
-  return jwks_file + ": " + message;
+  return jwks_file.empty() ? message : jwks_file + ": " + message;
 }
 
 }  // namespace
@@ -160,7 +187,7 @@ int RunVerify(const std::vector<std::string>& args) {
   if (!problem.empty()) return Usage(problem);
 
   std::string keys;
-  if (!ReadFile(parsed.jwks_file, &keys)) {
+  if (!parsed.jwks_file.empty() && !ReadFile(parsed.jwks_file, &keys)) {
     std::cerr << "authgate verify: cannot read " << parsed.jwks_file << ": "
               << std::strerror(errno) << "\n";
     return kExitUsage;
@@ -175,6 +202,15 @@ int RunVerify(const std::vector<std::string>& args) {
   }
   for (const std::string& warning : verifier->warnings()) {
     std::cerr << "warning: " << warning << "\n";
+  }
+  if (parsed.jwks_file.empty()) {
+    authgate::api::Verdict ready =
+        verifier->WaitReady(static_cast<uint32_t>(parsed.timeout_seconds * 1000));
+    if (!ready.ok()) {
+      std::cerr << "error: " << authgate_reason_name(AUTHGATE_REASON_JWKS_UNAVAILABLE) << ": "
+                << ready.message << "\n";
+      return kExitRejected;
+    }
   }
 
   std::string token = !parsed.token || *parsed.token == "-" ? ReadTokenFromStdin() : *parsed.token;

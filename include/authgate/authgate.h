@@ -92,7 +92,9 @@ typedef enum authgate_status {
   /* A looked-up item exists but has another type than the one asked for. */
   AUTHGATE_WRONG_TYPE = 7,
   /* A bug in authgate; the message says where. */
-  AUTHGATE_INTERNAL = 8
+  AUTHGATE_INTERNAL = 8,
+  /* The outcome will be delivered later through a callback. */
+  AUTHGATE_PENDING = 9
 } authgate_status;
 
 /* authgate_status_name returns the stable snake_case name of `status` ("ok",
@@ -181,7 +183,14 @@ typedef struct authgate_result authgate_result;
  * (`config`, `config_len` bytes; see docs/config.md, "verifier"):
  *
  *   {
+ *     one key source:
  *     "jwks": <JWKS object | JWK object | string holding JWKS/JWK JSON or PEM>,
+ *     "jwks_uri": "https://idp.example/jwks",      (fetched and kept fresh)
+ *     "discovery": "https://idp.example",          (OIDC discovery of jwks_uri)
+ *     or several: "providers": [{"issuer": "...", "jwks_uri" | "jwks" | "discovery": true}],
+ *     "jwks_cache": {"cache_duration": "10m", "refetch_interval": "30s", "max_stale": "24h", ...},
+ *     "http": {"timeout": "10s", "connect_timeout": "5s", "ca_file": "...", ...},
+ *     "async_timeout": "5s",
  *     "issuers": ["https://idp.example"],          (optional: iss not checked)
  *     "audiences": ["api://orders"],               (optional: aud not checked)
  *     "algorithms": ["RS256", "ES256"],            (optional: what the keys allow)
@@ -246,6 +255,55 @@ AUTHGATE_API authgate_status authgate_verifier_verify_at(authgate_result **out_r
                                                          const char *token, size_t token_len,
                                                          int64_t now_unix,
                                                          authgate_error **error);
+
+/* authgate_verify_callback receives the outcome of a verification that
+ * authgate_verifier_verify_async() could not finish at once. `status` is
+ * AUTHGATE_OK or AUTHGATE_REJECTED (or a failure status); `result` (on
+ * AUTHGATE_OK) and `error` (otherwise) are owned by the callee, who frees
+ * them with authgate_result_free() and authgate_error_free(). It runs exactly
+ * once, on a library thread: it must not block for long. */
+typedef void (*authgate_verify_callback)(authgate_status status, authgate_result *result,
+                                         authgate_error *error, void *userdata);
+
+/* authgate_verifier_verify_async verifies `token` at the current time without
+ * ever blocking. When the verdict is known at once (the common case) it
+ * returns AUTHGATE_OK (with *out_result as authgate_verifier_verify() sets
+ * it) or AUTHGATE_REJECTED (with *error), and `callback` is NOT called. When
+ * the token's key may still arrive (an unknown `kid` after a key rotation, or
+ * no keys fetched yet), it starts a refetch and returns AUTHGATE_PENDING: the
+ * token is copied, and `callback` runs once on a library thread after the
+ * refetch, or after the configured async_timeout at the latest (default 5 s),
+ * with the verdict at that time. If the verifier is freed first, the callback
+ * runs during authgate_verifier_free() with jwks_unavailable. */
+AUTHGATE_API authgate_status authgate_verifier_verify_async(authgate_result **out_result,
+                                                            authgate_verifier *verifier,
+                                                            const char *token, size_t token_len,
+                                                            authgate_verify_callback callback,
+                                                            void *userdata,
+                                                            authgate_error **error);
+
+/* authgate_verifier_wait_ready blocks until every key source has keys, up to
+ * `timeout_ms` milliseconds. Returns AUTHGATE_OK, or AUTHGATE_TIMEOUT with
+ * the last fetch error in *error. For hosts that want to block at start-up
+ * (a synchronous verify before keys arrive is jwks_unavailable). */
+AUTHGATE_API authgate_status authgate_verifier_wait_ready(authgate_verifier *verifier,
+                                                          uint32_t timeout_ms,
+                                                          authgate_error **error);
+
+/* authgate_verifier_refresh asks every remote key source to refetch now,
+ * in the background (an operator's request; not rate-limited). */
+AUTHGATE_API authgate_status authgate_verifier_refresh(authgate_verifier *verifier,
+                                                       authgate_error **error);
+
+/* authgate_verifier_stats_json returns a JSON snapshot of the key sources:
+ *   {"sources":[{"location":"https://...","issuer":"...","keys":2,
+ *    "fetch_successes":3,"fetch_failures":0,"last_success_unix":1700000000,
+ *    "age_seconds":12.5,"last_error":"","warnings":[]}],
+ *    "token_cache":{"entries":10,"hits":200,"misses":12}}
+ * in *out_json, owned by the caller and freed with authgate_string_free(). */
+AUTHGATE_API authgate_status authgate_verifier_stats_json(char **out_json, size_t *out_len,
+                                                          const authgate_verifier *verifier,
+                                                          authgate_error **error);
 
 /* ------------------------------------------------------------------------ */
 /* Verification results                                                      */

@@ -177,6 +177,32 @@ class Verifier {
     });
   }
 
+  // WaitReady blocks until every key source has keys, up to `timeout_ms`;
+  // the verdict's status is AUTHGATE_OK or AUTHGATE_TIMEOUT (with why).
+  Verdict WaitReady(uint32_t timeout_ms) const {
+    authgate_error* raw_error = nullptr;
+    Verdict verdict;
+    verdict.status = authgate_verifier_wait_ready(verifier_.get(), timeout_ms, &raw_error);
+    internal::ErrorPtr error(raw_error);
+    verdict.message = internal::MessageOf(error);
+    return verdict;
+  }
+
+  // Refresh asks every remote key source to refetch now.
+  void Refresh() const { authgate_verifier_refresh(verifier_.get(), nullptr); }
+
+  // StatsJson is a JSON snapshot of the key sources and the token cache.
+  std::string StatsJson() const {
+    char* json = nullptr;
+    size_t len = 0;
+    authgate_error* raw_error = nullptr;
+    authgate_status status = authgate_verifier_stats_json(&json, &len, verifier_.get(), &raw_error);
+    internal::ErrorPtr error(raw_error);
+    if (status != AUTHGATE_OK) throw Error(status, internal::MessageOf(error));
+    std::unique_ptr<char, internal::StringDeleter> owned(json);
+    return std::string(json, len);
+  }
+
   std::vector<std::string> warnings() const {
     std::vector<std::string> out;
     for (size_t i = 0; i < authgate_verifier_warning_count(verifier_.get()); ++i) {

@@ -17,30 +17,97 @@ constexpr int kClaimsMaxDepth = 16;
 absl::StatusOr<std::unique_ptr<JwtVerifier>> JwtVerifier::Create(
     std::shared_ptr<const KeySet> keys, JwtVerifierOptions options) {
   if (keys == nullptr || keys->size() == 0) return absl::InvalidArgumentError("no keys");
-  if ((options.algorithms & keys->algorithms()).empty()) {
-    return absl::InvalidArgumentError(
-        "none of the allowed algorithms can be verified with the configured keys");
-  }
-  return std::unique_ptr<JwtVerifier>(new JwtVerifier(std::move(keys), std::move(options)));
+  std::vector<KeyProvider> providers(1);
+  providers[0].keys = KeySource::Fixed(std::move(keys), {});
+  return Create(std::move(providers), std::move(options), nullptr, nullptr);
 }
 
-JwtVerifier::JwtVerifier(std::shared_ptr<const KeySet> keys, JwtVerifierOptions options)
-    : keys_(std::move(keys)), options_(std::move(options)), cache_(options_.cache) {
+absl::StatusOr<std::unique_ptr<JwtVerifier>> JwtVerifier::Create(
+    std::vector<KeyProvider> providers, JwtVerifierOptions options,
+    std::unique_ptr<HttpClient> http, std::unique_ptr<Scheduler> scheduler) {
+  // Own everything first: the verifier's destructor tears the key sources,
+  // the HTTP client and the scheduler down in a safe order, also on failure.
+  std::unique_ptr<JwtVerifier> verifier(new JwtVerifier(
+      std::move(providers), std::move(options), std::move(http), std::move(scheduler)));
+  if (verifier->providers_.empty()) return absl::InvalidArgumentError("no key provider");
+  for (const KeyProvider& provider : verifier->providers_) {
+    if (verifier->providers_.size() > 1 && !provider.issuer) {
+      return absl::InvalidArgumentError("with several providers, each needs an issuer");
+    }
+    // Keys already known (fixed ones): refuse a configuration no token can pass.
+    const KeySet* keys = provider.keys->Keys();
+    if (keys != nullptr && (verifier->options_.algorithms & keys->algorithms()).empty()) {
+      return absl::InvalidArgumentError(
+          "none of the allowed algorithms can be verified with the configured keys");
+    }
+  }
+  return verifier;
+}
+
+JwtVerifier::JwtVerifier(std::vector<KeyProvider> providers, JwtVerifierOptions options,
+                         std::unique_ptr<HttpClient> http, std::unique_ptr<Scheduler> scheduler)
+    : options_(std::move(options)), cache_(options_.cache), scheduler_(std::move(scheduler)),
+      http_(std::move(http)), providers_(std::move(providers)) {
   jws_options_.allowed = options_.algorithms;
   jws_options_.max_key_candidates = options_.max_key_candidates;
 }
 
+JwtVerifier::~JwtVerifier() {
+  {
+    // Waits for an asynchronous answer in progress; later ones see the
+    // verifier gone and answer without touching it.
+    std::lock_guard<std::mutex> lock(lifetime_->mutex);
+    lifetime_->alive = false;
+  }
+  scheduler_.reset();  // no timer runs after this
+  providers_.clear();  // pending refetch waiters run now
+  http_.reset();
+}
+
+const Clock& JwtVerifier::clock() const {
+  return scheduler_ != nullptr ? scheduler_->clock() : Clock::System();
+}
+
+const KeyProvider* JwtVerifier::SelectProvider(JsonValue claims, Rejection* why) const {
+  if (providers_.size() == 1 && !providers_[0].issuer) return &providers_[0];
+  JsonValue iss = claims.Find("iss");
+  if (!iss.is_string()) {
+    why->reason = iss.valid() ? Reason::kInvalidClaim : Reason::kMissingClaim;
+    why->detail = "\"iss\" (a string) is needed to choose the provider's keys";
+    return nullptr;
+  }
+  for (const KeyProvider& provider : providers_) {
+    if (provider.issuer && *provider.issuer == iss.string()) return &provider;
+  }
+  why->reason = Reason::kKeyNotFound;
+  why->detail = "no key provider for the token's issuer";
+  return nullptr;
+}
+
 bool JwtVerifier::Verify(std::string_view token, absl::Time now, VerifiedToken* out,
                          Rejection* why) const {
+  const KeyProvider* retry_with = nullptr;
+  if (VerifyNow(token, now, out, why, &retry_with)) return true;
+  // Never wait here: ask for a background refetch (single-flight and
+  // rate-limited by the source) so that a rotated key is known soon.
+  if (retry_with != nullptr) retry_with->keys->RefreshForUnknownKey(nullptr);
+  return false;
+}
+
+bool JwtVerifier::VerifyNow(std::string_view token, absl::Time now, VerifiedToken* out,
+                            Rejection* why, const KeyProvider** retry_with) const {
   if (token.size() > options_.max_token_size) {
     why->reason = Reason::kTokenTooLarge;
     why->detail = StrCat("token of ", token.size(), " bytes exceeds the maximum of ",
-                               options_.max_token_size);
+                         options_.max_token_size);
     return false;
   }
+  uint64_t key_generation = 0;
+  for (const KeyProvider& provider : providers_) key_generation += provider.keys->Generation();
   if (cache_.enabled()) {
     std::shared_ptr<const TokenRecord> record;
-    if (cache_.Lookup(token, absl::ToDoubleSeconds(now - absl::UnixEpoch()), out ? &record : nullptr)) {
+    if (cache_.Lookup(token, absl::ToDoubleSeconds(now - absl::UnixEpoch()),
+                      out ? &record : nullptr, key_generation)) {
       if (out != nullptr) *out = VerifiedToken(std::move(record));
       return true;
     }
@@ -64,8 +131,20 @@ bool JwtVerifier::Verify(std::string_view token, absl::Time now, VerifiedToken* 
     return false;
   }
 
-  const SignatureKey* key = VerifyJwsSignature(jws, *keys_, jws_options_, why);
-  if (key == nullptr) return false;
+  const KeyProvider* provider = SelectProvider(claims.root(), why);
+  if (provider == nullptr) return false;
+  const KeySet* keys = provider->keys->Keys();
+  if (keys == nullptr) {
+    why->reason = Reason::kJwksUnavailable;
+    why->detail = StrCat("no keys from ", provider->keys->Stats().location, " yet");
+    *retry_with = provider;
+    return false;
+  }
+  const SignatureKey* key = VerifyJwsSignature(jws, *keys, jws_options_, why);
+  if (key == nullptr) {
+    if (why->reason == Reason::kKeyNotFound) *retry_with = provider;
+    return false;
+  }
   if (!CheckType(jws.typ(), options_.claims, why)) return false;
   ClaimTimes times;
   if (!ValidateClaims(claims.root(), options_.claims, now, &times, why)) return false;
@@ -73,13 +152,64 @@ bool JwtVerifier::Verify(std::string_view token, absl::Time now, VerifiedToken* 
   if (out == nullptr && !cache_.enabled()) return true;
   auto record = std::make_shared<TokenRecord>();
   record->algorithm = *jws.algorithm();
+  record->kid = key->kid();
   record->header = jws.ReleaseHeader();
   record->claims = std::move(claims);
-  record->kid = key->kid();
   record->times = times;
+  record->key_generation = key_generation;
   if (cache_.enabled()) cache_.Insert(token, record);
   if (out != nullptr) *out = VerifiedToken(std::move(record));
   return true;
+}
+
+bool JwtVerifier::VerifyAsync(std::string_view token, bool* valid, VerifiedToken* out,
+                              Rejection* why, AsyncDone done) const {
+  const KeyProvider* retry_with = nullptr;
+  *valid = VerifyNow(token, clock().Now(), out, why, &retry_with);
+  if (*valid || retry_with == nullptr || scheduler_ == nullptr) return true;
+
+  // Whichever comes first, the refetch or the bound, answers; once.
+  struct Pending {
+    std::atomic<bool> answered{false};
+    std::string token;
+    AsyncDone done;
+  };
+  auto pending = std::make_shared<Pending>();
+  pending->token = std::string(token);
+  pending->done = std::move(done);
+  auto answer = [this, pending, lifetime = lifetime_] {
+    if (pending->answered.exchange(true)) return;
+    VerifiedToken result;
+    Rejection reason;
+    bool ok = false;
+    {
+      std::lock_guard<std::mutex> lock(lifetime->mutex);
+      if (lifetime->alive) {
+        const KeyProvider* ignored = nullptr;
+        ok = VerifyNow(pending->token, clock().Now(), &result, &reason, &ignored);
+      } else {
+        reason = Rejection{Reason::kJwksUnavailable, "the verifier was destroyed"};
+      }
+    }
+    pending->done(ok, std::move(result), std::move(reason));
+  };
+  if (!retry_with->keys->RefreshForUnknownKey(answer)) return true;  // rate-limited: final
+  scheduler_->RunAt(clock().Now() + options_.async_timeout, answer);
+  return false;
+}
+
+bool JwtVerifier::WaitReady(absl::Duration timeout) const {
+  absl::Time deadline = absl::Now() + timeout;
+  for (const KeyProvider& provider : providers_) {
+    if (!provider.keys->WaitForKeys(std::max(deadline - absl::Now(), absl::ZeroDuration()))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void JwtVerifier::Refresh() const {
+  for (const KeyProvider& provider : providers_) provider.keys->Refresh();
 }
 
 }  // namespace authgate

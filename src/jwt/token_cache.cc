@@ -67,7 +67,8 @@ TokenCache::TokenCache(Options options)
 uint64_t TokenCache::Hash(std::string_view token) const { return SeededHash(seed_, token); }
 
 bool TokenCache::Lookup(std::string_view token, double now_seconds,
-                        std::shared_ptr<const TokenRecord>* record) const {
+                        std::shared_ptr<const TokenRecord>* record,
+                        uint64_t key_generation) const {
   if (!enabled()) return false;
   uint64_t hash = Hash(token);
   Shard& shard = shards_[hash % kShardCount];
@@ -78,7 +79,8 @@ bool TokenCache::Lookup(std::string_view token, double now_seconds,
     return false;
   }
   const ClaimTimes& times = it->second.record->times;
-  if (now_seconds < times.not_before || now_seconds >= times.not_after) {
+  if (now_seconds < times.not_before || now_seconds >= times.not_after ||
+      it->second.record->key_generation != key_generation) {
     ++shard.misses;
     return false;
   }

@@ -11,7 +11,8 @@
 // Entries are found by a seeded 64-bit hash of the token (the seed is random
 // per cache, so collisions cannot be planned) and every hit is confirmed by a
 // full comparison with the stored token. A hit is only a hit while the token
-// is inside its validity window (exp re-checked on every hit, skew included).
+// is inside its validity window (exp re-checked on every hit, skew included)
+// and the keys have not changed since it was verified.
 // Bounded in entries and bytes; the oldest entries go first. Only successful
 // verifications are ever inserted. Thread-safe: sharded, each shard behind
 // its own mutex held for a lookup or an insert only.
@@ -46,10 +47,11 @@ class TokenCache {
 
   bool enabled() const { return options_.max_entries > 0; }
 
-  // Lookup returns true when `token` is cached and valid at `now_seconds`;
-  // then, if `record` is not null, *record receives its data.
+  // Lookup returns true when `token` is cached, valid at `now_seconds` and
+  // was verified with keys of `key_generation`; then, if `record` is not
+  // null, *record receives its data.
   bool Lookup(std::string_view token, double now_seconds,
-              std::shared_ptr<const TokenRecord>* record) const;
+              std::shared_ptr<const TokenRecord>* record, uint64_t key_generation = 0) const;
 
   // Insert stores a successfully verified token (a copy of its bytes).
   void Insert(std::string_view token, std::shared_ptr<const TokenRecord> record);

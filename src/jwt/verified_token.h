@@ -32,6 +32,9 @@ struct TokenRecord {
   Algorithm algorithm = Algorithm::kRS256;
   std::optional<std::string> kid;  // of the key that verified the token
   ClaimTimes times;
+  // The verifier's key generation when the token was verified: a cached
+  // verdict only counts while the keys have not changed.
+  uint64_t key_generation = 0;
 };
 
 class VerifiedToken {

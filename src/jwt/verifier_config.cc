@@ -4,6 +4,7 @@
 
 #include "text.h"
 #include "config_object.h"
+#include "net/url.h"
 
 namespace authgate {
 namespace {
@@ -11,15 +12,145 @@ namespace {
 constexpr JsonLimits kConfigLimits{/*max_size=*/8 << 20, /*max_depth=*/32};
 constexpr int64_t kMaxTokenSizeLimit = 1 << 20;
 
-absl::Status ReadKeys(ConfigObject& config, KeySet::Loaded* out) {
-  JsonValue jwks = config.Get("jwks");
-  if (!jwks.valid()) return config.Error("jwks", "is required (a JWKS, a JWK or PEM text)");
+absl::Status ReadInlineKeys(ConfigObject& config, JsonValue jwks, KeySet::Loaded* out) {
   absl::StatusOr<KeySet::Loaded> loaded =
       jwks.is_string() ? KeySet::FromText(jwks.string())
       : jwks.is_object() ? KeySet::FromJson(jwks)
                          : absl::InvalidArgumentError("must be an object or a string");
   if (!loaded.ok()) return config.Error("jwks", FromAbsl(loaded.status().message()));
   *out = std::move(*loaded);
+  return absl::OkStatus();
+}
+
+// Reads the key source of `config` (the root or one provider): exactly one
+// of jwks, jwks_uri, discovery. `discovery` is an issuer at the root and
+// true/false in a provider (whose issuer is then used).
+absl::Status ReadKeySource(ConfigObject& config, const std::optional<std::string>& issuer,
+                           const RemoteKeySourceOptions& remote_defaults, ProviderSpec* out) {
+  JsonValue jwks = config.Get("jwks");
+  std::optional<std::string> jwks_uri;
+  if (absl::Status s = config.GetString("jwks_uri", &jwks_uri); !s.ok()) return s;
+  JsonValue discovery = config.Get("discovery");
+  std::optional<std::string> discovery_issuer;
+  if (discovery.valid()) {
+    if (issuer && discovery.is_bool()) {
+      if (discovery.bool_value()) discovery_issuer = *issuer;
+    } else if (!issuer && discovery.is_string()) {
+      discovery_issuer = std::string(discovery.string());
+    } else {
+      return config.Error("discovery", issuer ? "must be true or false"
+                                              : "must be the issuer URL to discover from");
+    }
+  }
+  int sources = jwks.valid() + jwks_uri.has_value() + discovery_issuer.has_value();
+  if (sources != 1) {
+    return config.Error("jwks",
+                        "give exactly one key source: jwks (inline), jwks_uri, or discovery");
+  }
+  if (jwks.valid()) {
+    KeySet::Loaded loaded;
+    if (absl::Status s = ReadInlineKeys(config, jwks, &loaded); !s.ok()) return s;
+    out->inline_keys = std::move(loaded);
+    return absl::OkStatus();
+  }
+  RemoteKeySourceOptions remote = remote_defaults;
+  if (jwks_uri) remote.jwks_uri = *jwks_uri;
+  if (discovery_issuer) remote.discovery_issuer = *discovery_issuer;
+  std::string_view key = jwks_uri ? "jwks_uri" : "discovery";
+  absl::StatusOr<Url> url =
+      Url::Parse(jwks_uri ? *jwks_uri : StrCat(*discovery_issuer, "/.well-known/x"));
+  if (!url.ok()) return config.Error(key, FromAbsl(url.status().message()));
+  if (absl::Status allowed = CheckFetchAllowed(*url, remote.allow_insecure_http); !allowed.ok()) {
+    return config.Error(key, FromAbsl(allowed.message()));
+  }
+  out->remote = std::move(remote);
+  return absl::OkStatus();
+}
+
+absl::Status ReadDurationInto(ConfigObject& config, std::string_view key, absl::Duration* out) {
+  std::optional<absl::Duration> value;
+  if (absl::Status s = config.GetDuration(key, &value); !s.ok()) return s;
+  if (value) *out = *value;
+  return absl::OkStatus();
+}
+
+absl::Status ReadJwksCache(ConfigObject& config, RemoteKeySourceOptions* out) {
+  JsonValue value = config.Get("jwks_cache");
+  if (!value.valid()) return absl::OkStatus();
+  absl::StatusOr<ConfigObject> cache = ConfigObject::Open(value, config.Path("jwks_cache"));
+  if (!cache.ok()) return cache.status();
+  const std::pair<std::string_view, absl::Duration*> durations[] = {
+      {"cache_duration", &out->cache_duration},
+      {"min_cache_duration", &out->min_cache_duration},
+      {"max_cache_duration", &out->max_cache_duration},
+      {"refetch_interval", &out->refetch_interval},
+      {"max_stale", &out->max_stale},
+      {"initial_backoff", &out->initial_backoff},
+      {"max_backoff", &out->max_backoff}};
+  for (const auto& [key, target] : durations) {
+    if (absl::Status s = ReadDurationInto(*cache, key, target); !s.ok()) return s;
+  }
+  if (out->min_cache_duration > out->max_cache_duration) {
+    return cache->Error("min_cache_duration", "must not exceed max_cache_duration");
+  }
+  if (out->initial_backoff <= absl::ZeroDuration() || out->initial_backoff > out->max_backoff) {
+    return cache->Error("initial_backoff", "must be positive and at most max_backoff");
+  }
+  return cache->CheckAllKeysKnown();
+}
+
+absl::Status ReadHttp(ConfigObject& config, HttpClientOptions* out) {
+  JsonValue value = config.Get("http");
+  if (!value.valid()) return absl::OkStatus();
+  absl::StatusOr<ConfigObject> http = ConfigObject::Open(value, config.Path("http"));
+  if (!http.ok()) return http.status();
+  if (absl::Status s = ReadDurationInto(*http, "connect_timeout", &out->connect_timeout); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = ReadDurationInto(*http, "timeout", &out->total_timeout); !s.ok()) return s;
+  int64_t max_bytes = static_cast<int64_t>(out->max_response_bytes);
+  if (absl::Status s = http->GetInteger("max_response_bytes", 1024, int64_t{1} << 30, &max_bytes);
+      !s.ok()) {
+    return s;
+  }
+  out->max_response_bytes = static_cast<size_t>(max_bytes);
+  std::optional<std::string> ca_file, ca_dir;
+  if (absl::Status s = http->GetString("ca_file", &ca_file); !s.ok()) return s;
+  if (absl::Status s = http->GetString("ca_dir", &ca_dir); !s.ok()) return s;
+  if (ca_file) out->ca_file = *ca_file;
+  if (ca_dir) out->ca_dir = *ca_dir;
+  if (absl::Status s = http->GetBool("follow_redirects", &out->follow_redirects); !s.ok()) return s;
+  if (absl::Status s = http->GetBool("allow_insecure_http", &out->allow_insecure_http); !s.ok()) {
+    return s;
+  }
+  return http->CheckAllKeysKnown();
+}
+
+absl::Status ReadProviders(ConfigObject& config, const RemoteKeySourceOptions& remote_defaults,
+                           std::vector<ProviderSpec>* out) {
+  JsonValue list = config.Get("providers");
+  if (!list.is_array() || list.size() == 0) {
+    return config.Error("providers", "must be a non-empty array of provider objects");
+  }
+  size_t index = 0;
+  for (JsonValue element : list.elements()) {
+    absl::StatusOr<ConfigObject> provider =
+        ConfigObject::Open(element, StrCat(config.Path("providers"), "[", index++, "]"));
+    if (!provider.ok()) return provider.status();
+    std::optional<std::string> issuer;
+    if (absl::Status s = provider->GetString("issuer", &issuer); !s.ok()) return s;
+    if (!issuer || issuer->empty()) return provider->Error("issuer", "is required");
+    for (const ProviderSpec& other : *out) {
+      if (other.issuer == issuer) return provider->Error("issuer", "appears in two providers");
+    }
+    ProviderSpec spec;
+    spec.issuer = issuer;
+    if (absl::Status s = ReadKeySource(*provider, issuer, remote_defaults, &spec); !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = provider->CheckAllKeysKnown(); !s.ok()) return s;
+    out->push_back(std::move(spec));
+  }
   return absl::OkStatus();
 }
 
@@ -68,8 +199,24 @@ absl::StatusOr<VerifierConfig> ParseVerifierConfig(std::string_view json) {
   if (!config.ok()) return config.status();
 
   VerifierConfig out;
+  // HTTP and cache settings first: the key sources are checked against them.
+  if (absl::Status s = ReadHttp(*config, &out.http); !s.ok()) return s;
+  RemoteKeySourceOptions remote_defaults;
+  remote_defaults.allow_insecure_http = out.http.allow_insecure_http;
+  if (absl::Status s = ReadJwksCache(*config, &remote_defaults); !s.ok()) return s;
+  if (config->Get("providers").valid()) {
+    if (absl::Status s = ReadProviders(*config, remote_defaults, &out.providers); !s.ok()) {
+      return s;
+    }
+  } else {
+    ProviderSpec spec;
+    if (absl::Status s = ReadKeySource(*config, std::nullopt, remote_defaults, &spec); !s.ok()) {
+      return s;
+    }
+    out.providers.push_back(std::move(spec));
+  }
+
   ClaimRules& claims = out.options.claims;
-  if (absl::Status s = ReadKeys(*config, &out.keys); !s.ok()) return s;
   if (absl::Status s = config->GetStringList("issuers", &claims.issuers); !s.ok()) return s;
   if (absl::Status s = config->GetStringList("audiences", &claims.audiences); !s.ok()) return s;
   if (absl::Status s = ReadAlgorithms(*config, &out.options.algorithms); !s.ok()) return s;
@@ -99,8 +246,40 @@ absl::StatusOr<VerifierConfig> ParseVerifierConfig(std::string_view json) {
   }
   out.options.max_key_candidates = static_cast<size_t>(candidates);
   if (absl::Status s = ReadCache(*config, &out.options.cache); !s.ok()) return s;
+  if (absl::Status s = ReadDurationInto(*config, "async_timeout", &out.options.async_timeout);
+      !s.ok()) {
+    return s;
+  }
   if (absl::Status s = config->CheckAllKeysKnown(); !s.ok()) return s;
   return out;
+}
+
+absl::StatusOr<std::unique_ptr<JwtVerifier>> BuildVerifier(VerifierConfig config,
+                                                           std::unique_ptr<HttpClient> http,
+                                                           std::unique_ptr<Scheduler> scheduler) {
+  bool any_remote = false;
+  for (const ProviderSpec& spec : config.providers) any_remote |= spec.remote.has_value();
+  if (any_remote) {
+    if (http == nullptr) http = NewCurlHttpClient(config.http);
+    if (scheduler == nullptr) scheduler = Scheduler::NewThreaded(Clock::System());
+  }
+  std::vector<KeyProvider> providers;
+  for (ProviderSpec& spec : config.providers) {
+    KeyProvider provider;
+    provider.issuer = spec.issuer;
+    if (spec.inline_keys) {
+      provider.keys =
+          KeySource::Fixed(std::move(spec.inline_keys->keys), std::move(spec.inline_keys->warnings));
+    } else {
+      absl::StatusOr<std::unique_ptr<KeySource>> remote =
+          KeySource::Remote(std::move(*spec.remote), http.get(), scheduler.get());
+      if (!remote.ok()) return remote.status();
+      provider.keys = std::move(*remote);
+    }
+    providers.push_back(std::move(provider));
+  }
+  return JwtVerifier::Create(std::move(providers), std::move(config.options), std::move(http),
+                             std::move(scheduler));
 }
 
 }  // namespace authgate

@@ -1,30 +1,54 @@
 // Copyright authgate authors. SPDX-License-Identifier: Apache-2.0
 //
 // verifier_config.h: the JSON configuration of a verifier (the document
-// authgate_verifier_new() takes; see docs/config.md) turned into keys and
-// options.
+// authgate_verifier_new() takes; see docs/config.md) and the verifier built
+// from it, with its key sources, HTTP client and scheduler.
 //
 //   absl::StatusOr<VerifierConfig> config = ParseVerifierConfig(json_text);
 //   if (!config.ok()) return config.status();   // names the offending key
-//   auto verifier = JwtVerifier::Create(config->keys.keys, config->options);
+//   absl::StatusOr<std::unique_ptr<JwtVerifier>> verifier = BuildVerifier(std::move(*config));
+//
+// Keys come from exactly one of `jwks` (inline), `jwks_uri` or `discovery`
+// (an issuer), or from `providers`, a list of issuers each with one of those.
 
 #ifndef AUTHGATE_SRC_JWT_VERIFIER_CONFIG_H_
 #define AUTHGATE_SRC_JWT_VERIFIER_CONFIG_H_
 
+#include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "jose/key_set.h"
+#include "jwks/key_source.h"
 #include "jwt/jwt_verifier.h"
+#include "net/http_client.h"
 
 namespace authgate {
 
+struct ProviderSpec {
+  std::optional<std::string> issuer;
+  // Exactly one of the two.
+  std::optional<KeySet::Loaded> inline_keys;
+  std::optional<RemoteKeySourceOptions> remote;
+};
+
 struct VerifierConfig {
-  KeySet::Loaded keys;
+  std::vector<ProviderSpec> providers;
   JwtVerifierOptions options;
+  HttpClientOptions http;
 };
 
 absl::StatusOr<VerifierConfig> ParseVerifierConfig(std::string_view json);
+
+// BuildVerifier makes the key sources (starting remote fetches) and the
+// verifier. `http` replaces the libcurl client (tests); `scheduler` the
+// threaded scheduler (tests drive time by hand).
+absl::StatusOr<std::unique_ptr<JwtVerifier>> BuildVerifier(
+    VerifierConfig config, std::unique_ptr<HttpClient> http = nullptr,
+    std::unique_ptr<Scheduler> scheduler = nullptr);
 
 }  // namespace authgate
 

@@ -239,15 +239,15 @@ TEST(capi, StatusNumbersArePinned) {
 TEST(capi, StatusNames) {
   const char* const expected[] = {"ok",        "rejected",  "invalid_argument",
                                   "invalid_config", "out_of_memory", "timeout",
-                                  "not_found", "wrong_type", "internal"};
-  for (int i = 0; i <= 8; ++i) {
+                                  "not_found", "wrong_type", "internal", "pending"};
+  for (int i = 0; i <= 9; ++i) {
     const char* name = authgate_status_name(static_cast<authgate_status>(i));
     ASSERT_NE(name, nullptr) << i;
     EXPECT_STREQ(name, expected[i]) << i;
   }
-  // Values 9..15 are representable in C++ for this enum; a C caller may pass
+  // Values 10..15 are representable in C++ for this enum; a C caller may pass
   // any int.
-  EXPECT_STREQ(authgate_status_name(static_cast<authgate_status>(9)), "unknown");
+  EXPECT_STREQ(authgate_status_name(static_cast<authgate_status>(10)), "unknown");
   EXPECT_STREQ(authgate_status_name(static_cast<authgate_status>(15)), "unknown");
 }
 

@@ -1,0 +1,179 @@
+// Copyright authgate authors. SPDX-License-Identifier: Apache-2.0
+//
+// The C ABI with remote keys: asynchronous verification, waiting for keys,
+// refresh and the stats snapshot.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "authgate/authgate.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "support/test_http_server.h"
+#include "support/token_factory.h"
+
+namespace {
+
+using ::authgate::testing::SignToken;
+using ::authgate::testing::TestHttpServer;
+using ::authgate::testing::TestKey;
+using ::testing::HasSubstr;
+
+struct Completion {
+  std::mutex mutex;
+  std::condition_variable done;
+  bool called = false;
+  int calls = 0;
+  authgate_status status = AUTHGATE_INTERNAL;
+  authgate_reason reason = AUTHGATE_REASON_NONE;
+  std::string subject;
+};
+
+void OnVerified(authgate_status status, authgate_result* result, authgate_error* error,
+                void* userdata) {
+  auto* completion = static_cast<Completion*>(userdata);
+  std::lock_guard<std::mutex> lock(completion->mutex);
+  completion->status = status;
+  completion->reason = authgate_error_reason(error);
+  if (result != nullptr && authgate_result_subject(result) != nullptr) {
+    completion->subject = authgate_result_subject(result);
+  }
+  authgate_result_free(result);
+  authgate_error_free(error);
+  completion->called = true;
+  ++completion->calls;
+  completion->done.notify_all();
+}
+
+class CapiRemoteTest : public ::testing::Test {
+ protected:
+  CapiRemoteTest() : old_key_(TestKey::Ec("P-256")), new_key_(TestKey::Ec("P-256")) {
+    server_.SetHandler([this](const TestHttpServer::Request&) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      return TestHttpServer::Response{200, {}, jwks_};
+    });
+  }
+  void Serve(const std::string& jwks) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    jwks_ = jwks;
+  }
+  authgate_verifier* Make(const std::string& extra = "") {
+    std::string config = R"({"jwks_uri":")" + server_.Url("/jwks") +
+                         R"(","jwks_cache":{"refetch_interval":"1ms"})" + extra + "}";
+    authgate_verifier* verifier = nullptr;
+    EXPECT_EQ(authgate_verifier_new(&verifier, config.data(), config.size(), nullptr), AUTHGATE_OK);
+    return verifier;
+  }
+  std::string Token(const TestKey& key, const std::string& kid) {
+    return SignToken(key, "ES256", R"({"alg":"ES256","kid":")" + kid + "\"}",
+                     R"({"sub":"alice","exp":4102444800})");
+  }
+
+  TestHttpServer server_;
+  std::mutex mutex_;
+  std::string jwks_;
+  TestKey old_key_, new_key_;
+};
+
+TEST_F(CapiRemoteTest, WaitReadyThenVerify) {
+  Serve("{\"keys\":[" + old_key_.PublicJwk("old") + "]}");
+  authgate_verifier* verifier = Make();
+  ASSERT_EQ(authgate_verifier_wait_ready(verifier, 10000, nullptr), AUTHGATE_OK);
+  EXPECT_EQ(authgate_verifier_key_count(verifier), 1u);
+  std::string token = Token(old_key_, "old");
+  EXPECT_EQ(authgate_verifier_verify(nullptr, verifier, token.data(), token.size(), nullptr),
+            AUTHGATE_OK);
+  authgate_verifier_free(verifier);
+}
+
+TEST_F(CapiRemoteTest, WaitReadyTimesOutWithTheReason) {
+  Serve("not a jwks");
+  authgate_verifier* verifier = Make();
+  authgate_error* error = nullptr;
+  EXPECT_EQ(authgate_verifier_wait_ready(verifier, 300, &error), AUTHGATE_TIMEOUT);
+  EXPECT_THAT(authgate_error_message(error), HasSubstr("JWKS"));
+  authgate_error_free(error);
+  authgate_verifier_free(verifier);
+}
+
+TEST_F(CapiRemoteTest, AsyncVerifyIsImmediateWhenNoFetchIsNeeded) {
+  Serve("{\"keys\":[" + old_key_.PublicJwk("old") + "]}");
+  authgate_verifier* verifier = Make();
+  ASSERT_EQ(authgate_verifier_wait_ready(verifier, 10000, nullptr), AUTHGATE_OK);
+  Completion completion;
+  std::string token = Token(old_key_, "old");
+  authgate_result* result = nullptr;
+  EXPECT_EQ(authgate_verifier_verify_async(&result, verifier, token.data(), token.size(),
+                                           OnVerified, &completion, nullptr),
+            AUTHGATE_OK);
+  ASSERT_NE(result, nullptr);
+  EXPECT_STREQ(authgate_result_subject(result), "alice");
+  authgate_result_free(result);
+  std::string garbage = "x.y.z";
+  authgate_error* error = nullptr;
+  EXPECT_EQ(authgate_verifier_verify_async(nullptr, verifier, garbage.data(), garbage.size(),
+                                           OnVerified, &completion, &error),
+            AUTHGATE_REJECTED);
+  EXPECT_EQ(authgate_error_reason(error), AUTHGATE_REASON_MALFORMED);
+  authgate_error_free(error);
+  authgate_verifier_free(verifier);
+  EXPECT_EQ(completion.calls, 0) << "the callback is only for pending verifications";
+}
+
+TEST_F(CapiRemoteTest, AsyncVerifyWaitsForARotatedKey) {
+  Serve("{\"keys\":[" + old_key_.PublicJwk("old") + "]}");
+  authgate_verifier* verifier = Make();
+  ASSERT_EQ(authgate_verifier_wait_ready(verifier, 10000, nullptr), AUTHGATE_OK);
+  Serve("{\"keys\":[" + old_key_.PublicJwk("old") + "," + new_key_.PublicJwk("new") + "]}");
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  Completion completion;
+  std::string token = Token(new_key_, "new");
+  authgate_result* result = nullptr;
+  ASSERT_EQ(authgate_verifier_verify_async(&result, verifier, token.data(), token.size(),
+                                           OnVerified, &completion, nullptr),
+            AUTHGATE_PENDING);
+  EXPECT_EQ(result, nullptr);
+  token.assign(token.size(), 'x');  // the library kept its own copy
+  {
+    std::unique_lock<std::mutex> lock(completion.mutex);
+    ASSERT_TRUE(completion.done.wait_for(lock, std::chrono::seconds(25),
+                                         [&] { return completion.called; }));
+  }
+  EXPECT_EQ(completion.status, AUTHGATE_OK);
+  EXPECT_EQ(completion.subject, "alice");
+  authgate_verifier_free(verifier);
+  EXPECT_EQ(completion.calls, 1);
+}
+
+TEST_F(CapiRemoteTest, StatsAndRefresh) {
+  Serve("{\"keys\":[" + old_key_.PublicJwk("old") + "]}");
+  authgate_verifier* verifier = Make(R"(,"token_cache":{"max_entries":10})");
+  ASSERT_EQ(authgate_verifier_wait_ready(verifier, 10000, nullptr), AUTHGATE_OK);
+  ASSERT_EQ(authgate_verifier_refresh(verifier, nullptr), AUTHGATE_OK);
+  for (int i = 0; i < 200; ++i) {
+    char* json = nullptr;
+    ASSERT_EQ(authgate_verifier_stats_json(&json, nullptr, verifier, nullptr), AUTHGATE_OK);
+    bool refreshed = std::string(json).find("\"fetch_successes\":2") != std::string::npos;
+    authgate_string_free(json);
+    if (refreshed) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  char* json = nullptr;
+  size_t len = 0;
+  ASSERT_EQ(authgate_verifier_stats_json(&json, &len, verifier, nullptr), AUTHGATE_OK);
+  std::string stats(json, len);
+  authgate_string_free(json);
+  EXPECT_THAT(stats, HasSubstr("\"location\":\"" + server_.Url("/jwks") + "\""));
+  EXPECT_THAT(stats, HasSubstr("\"fetch_successes\":2"));
+  EXPECT_THAT(stats, HasSubstr("\"keys\":1"));
+  EXPECT_THAT(stats, HasSubstr("\"token_cache\":{\"entries\":0"));
+  EXPECT_EQ(authgate_verifier_stats_json(nullptr, nullptr, verifier, nullptr),
+            AUTHGATE_INVALID_ARGUMENT);
+  authgate_verifier_free(verifier);
+}
+
+}  // namespace
