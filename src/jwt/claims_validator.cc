@@ -25,11 +25,30 @@ std::string FormatTime(double seconds) {
                           absl::UTCTimeZone());
 }
 
+// The registered claims, found in one pass over the members (a lookup per
+// claim would scan the object seven times).
+struct RegisteredClaims {
+  JsonValue iss, sub, aud, exp, nbf, iat, jti;
+
+  explicit RegisteredClaims(JsonValue payload) {
+    for (JsonValue::Member member : payload.members()) {
+      std::string_view name = member.name;
+      if (name.size() != 3) continue;
+      if (name == "iss") iss = member.value;
+      else if (name == "sub") sub = member.value;
+      else if (name == "aud") aud = member.value;
+      else if (name == "exp") exp = member.value;
+      else if (name == "nbf") nbf = member.value;
+      else if (name == "iat") iat = member.value;
+      else if (name == "jti") jti = member.value;
+    }
+  }
+};
+
 // Reads a NumericDate claim. Returns false (with *why) when it is present
 // but not a finite number in range; *present tells whether it exists.
-bool ReadNumericDate(JsonValue payload, std::string_view name, bool* present, double* out,
+bool ReadNumericDate(JsonValue value, std::string_view name, bool* present, double* out,
                      Rejection* why) {
-  JsonValue value = payload.Find(name);
   *present = value.valid();
   if (!*present) return true;
   if (!value.is_number() || !value.GetDouble(out) || !std::isfinite(*out) || *out < 0 ||
@@ -41,8 +60,7 @@ bool ReadNumericDate(JsonValue payload, std::string_view name, bool* present, do
   return true;
 }
 
-bool IsStringOrAbsent(JsonValue payload, std::string_view name, Rejection* why) {
-  JsonValue value = payload.Find(name);
+bool IsStringOrAbsent(JsonValue value, std::string_view name, Rejection* why) {
   if (value.valid() && !value.is_string()) {
     return Fail(why, Reason::kInvalidClaim, StrCat("\"", name, "\" must be a string"));
   }
@@ -69,11 +87,12 @@ bool ValidateClaims(JsonValue payload, const ClaimRules& rules, absl::Time now,
   const double now_s = absl::ToDoubleSeconds(now - absl::UnixEpoch());
   const double skew = absl::ToDoubleSeconds(rules.clock_skew);
 
+  const RegisteredClaims claims(payload);
   bool has_exp, has_nbf, has_iat;
   double exp = 0, nbf = 0, iat = 0;
-  if (!ReadNumericDate(payload, "exp", &has_exp, &exp, why)) return false;
-  if (!ReadNumericDate(payload, "nbf", &has_nbf, &nbf, why)) return false;
-  if (!ReadNumericDate(payload, "iat", &has_iat, &iat, why)) return false;
+  if (!ReadNumericDate(claims.exp, "exp", &has_exp, &exp, why)) return false;
+  if (!ReadNumericDate(claims.nbf, "nbf", &has_nbf, &nbf, why)) return false;
+  if (!ReadNumericDate(claims.iat, "iat", &has_iat, &iat, why)) return false;
 
   // RFC 7519 4.1.4: valid only before exp; skew extends it.
   if (has_exp) {
@@ -109,19 +128,19 @@ bool ValidateClaims(JsonValue payload, const ClaimRules& rules, absl::Time now,
     }
   }
 
-  if (!IsStringOrAbsent(payload, "iss", why) || !IsStringOrAbsent(payload, "sub", why) ||
-      !IsStringOrAbsent(payload, "jti", why)) {
+  if (!IsStringOrAbsent(claims.iss, "iss", why) || !IsStringOrAbsent(claims.sub, "sub", why) ||
+      !IsStringOrAbsent(claims.jti, "jti", why)) {
     return false;
   }
   if (!rules.issuers.empty()) {
-    JsonValue iss = payload.Find("iss");
+    JsonValue iss = claims.iss;
     if (!iss.valid()) return Fail(why, Reason::kMissingClaim, "\"iss\" is required");
     if (!Contains(rules.issuers, iss.string())) {
       return Fail(why, Reason::kIssuerMismatch, "\"iss\" is not an accepted issuer");
     }
   }
 
-  JsonValue aud = payload.Find("aud");
+  JsonValue aud = claims.aud;
   if (aud.valid()) {
     bool ok_type = aud.is_string();
     if (aud.is_array()) {
@@ -140,7 +159,7 @@ bool ValidateClaims(JsonValue payload, const ClaimRules& rules, absl::Time now,
   }
 
   if (!rules.subjects.empty()) {
-    JsonValue sub = payload.Find("sub");
+    JsonValue sub = claims.sub;
     if (!sub.valid()) return Fail(why, Reason::kMissingClaim, "\"sub\" is required");
     if (!Contains(rules.subjects, sub.string())) {
       return Fail(why, Reason::kSubjectNotAllowed, "\"sub\" is not in the allowed subjects");
