@@ -1,0 +1,55 @@
+# shellcheck shell=bash
+# deps.sh: the Debian packages authgate's build and tests need, in one place,
+# and the function that installs whichever are missing.
+#
+#   source scripts/lib/deps.sh
+#   deps_ensure            # apt-get only when something is missing
+
+# One list for everything scripts/test runs. Add packages here (and only
+# here) when a new stage needs them.
+AUTHGATE_DEBIAN_PACKAGES=(
+  build-essential cmake pkg-config ccache
+  libssl-dev libcurl4-openssl-dev rapidjson-dev libabsl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libboost-dev libyaml-cpp-dev libre2-dev
+)
+
+# deps_missing prints the packages of AUTHGATE_DEBIAN_PACKAGES that are not
+# installed, one per line.
+deps_missing() {
+  local pkg status
+  for pkg in "${AUTHGATE_DEBIAN_PACKAGES[@]}"; do
+    status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+    [[ "$status" == installed ]] || printf '%s\n' "$pkg"
+  done
+}
+
+# deps_ensure installs the missing packages with apt-get (running
+# `apt-get update` first, and only when something is missing). Idempotent:
+# with everything installed it touches neither the network nor dpkg.
+deps_ensure() {
+  local missing
+  mapfile -t missing < <(deps_missing)
+  if ((${#missing[@]} == 0)); then
+    echo "all ${#AUTHGATE_DEBIAN_PACKAGES[@]} Debian packages are installed"
+    return 0
+  fi
+  echo "installing: ${missing[*]}"
+  local sudo=()
+  if ((EUID != 0)); then
+    if command -v sudo >/dev/null 2>&1; then
+      sudo=(sudo -n)
+    else
+      echo "not root and no sudo: install these packages: ${missing[*]}" >&2
+      return 1
+    fi
+  fi
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -q --no-install-recommends "${missing[@]}" </dev/null
+  mapfile -t missing < <(deps_missing)
+  if ((${#missing[@]} != 0)); then
+    echo "still missing after apt-get install: ${missing[*]}" >&2
+    return 1
+  fi
+}
