@@ -102,6 +102,14 @@ class KeySource {
   static std::unique_ptr<KeySource> Fixed(std::shared_ptr<const KeySet> keys,
                                           std::vector<std::string> warnings);
 
+  // File returns a source reading `path` (JWKS, JWK or PEM) now, and again
+  // whenever the file changes (checked every `poll_interval` on
+  // `scheduler`, which must outlive the source). Fails when the file cannot
+  // be read or holds no usable key; later failures keep the last good keys.
+  static absl::StatusOr<std::unique_ptr<KeySource>> File(std::string path,
+                                                         absl::Duration poll_interval,
+                                                         Scheduler* scheduler);
+
   // Remote returns a source fetching over `http` (which must outlive it),
   // driven by `scheduler` (likewise). The first fetch starts at once.
   static absl::StatusOr<std::unique_ptr<KeySource>> Remote(RemoteKeySourceOptions options,

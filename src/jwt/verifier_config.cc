@@ -28,6 +28,8 @@ absl::Status ReadInlineKeys(ConfigObject& config, JsonValue jwks, KeySet::Loaded
 absl::Status ReadKeySource(ConfigObject& config, const std::optional<std::string>& issuer,
                            const RemoteKeySourceOptions& remote_defaults, ProviderSpec* out) {
   JsonValue jwks = config.Get("jwks");
+  std::optional<std::string> jwks_file;
+  if (absl::Status s = config.GetString("jwks_file", &jwks_file); !s.ok()) return s;
   std::optional<std::string> jwks_uri;
   if (absl::Status s = config.GetString("jwks_uri", &jwks_uri); !s.ok()) return s;
   JsonValue discovery = config.Get("discovery");
@@ -42,10 +44,16 @@ absl::Status ReadKeySource(ConfigObject& config, const std::optional<std::string
                                               : "must be the issuer URL to discover from");
     }
   }
-  int sources = jwks.valid() + jwks_uri.has_value() + discovery_issuer.has_value();
+  int sources = jwks.valid() + jwks_file.has_value() + jwks_uri.has_value() +
+                discovery_issuer.has_value();
   if (sources != 1) {
-    return config.Error("jwks",
-                        "give exactly one key source: jwks (inline), jwks_uri, or discovery");
+    return config.Error(
+        "jwks", "give exactly one key source: jwks (inline), jwks_file, jwks_uri, or discovery");
+  }
+  if (jwks_file) {
+    if (jwks_file->empty()) return config.Error("jwks_file", "must not be empty");
+    out->file = *jwks_file;
+    return absl::OkStatus();
   }
   if (jwks.valid()) {
     KeySet::Loaded loaded;
@@ -74,7 +82,8 @@ absl::Status ReadDurationInto(ConfigObject& config, std::string_view key, absl::
   return absl::OkStatus();
 }
 
-absl::Status ReadJwksCache(ConfigObject& config, RemoteKeySourceOptions* out) {
+absl::Status ReadJwksCache(ConfigObject& config, RemoteKeySourceOptions* out,
+                           absl::Duration* file_check_interval) {
   JsonValue value = config.Get("jwks_cache");
   if (!value.valid()) return absl::OkStatus();
   absl::StatusOr<ConfigObject> cache = ConfigObject::Open(value, config.Path("jwks_cache"));
@@ -86,7 +95,8 @@ absl::Status ReadJwksCache(ConfigObject& config, RemoteKeySourceOptions* out) {
       {"refetch_interval", &out->refetch_interval},
       {"max_stale", &out->max_stale},
       {"initial_backoff", &out->initial_backoff},
-      {"max_backoff", &out->max_backoff}};
+      {"max_backoff", &out->max_backoff},
+      {"file_check_interval", file_check_interval}};
   for (const auto& [key, target] : durations) {
     if (absl::Status s = ReadDurationInto(*cache, key, target); !s.ok()) return s;
   }
@@ -203,7 +213,13 @@ absl::StatusOr<VerifierConfig> ParseVerifierConfig(std::string_view json) {
   if (absl::Status s = ReadHttp(*config, &out.http); !s.ok()) return s;
   RemoteKeySourceOptions remote_defaults;
   remote_defaults.allow_insecure_http = out.http.allow_insecure_http;
-  if (absl::Status s = ReadJwksCache(*config, &remote_defaults); !s.ok()) return s;
+  if (absl::Status s = ReadJwksCache(*config, &remote_defaults, &out.file_check_interval);
+      !s.ok()) {
+    return s;
+  }
+  if (out.file_check_interval <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("jwks_cache.file_check_interval: must be positive");
+  }
   if (config->Get("providers").valid()) {
     if (absl::Status s = ReadProviders(*config, remote_defaults, &out.providers); !s.ok()) {
       return s;
@@ -257,11 +273,14 @@ absl::StatusOr<VerifierConfig> ParseVerifierConfig(std::string_view json) {
 absl::StatusOr<std::unique_ptr<JwtVerifier>> BuildVerifier(VerifierConfig config,
                                                            std::unique_ptr<HttpClient> http,
                                                            std::unique_ptr<Scheduler> scheduler) {
-  bool any_remote = false;
-  for (const ProviderSpec& spec : config.providers) any_remote |= spec.remote.has_value();
-  if (any_remote) {
-    if (http == nullptr) http = NewCurlHttpClient(config.http);
-    if (scheduler == nullptr) scheduler = Scheduler::NewThreaded(Clock::System());
+  bool any_remote = false, any_file = false;
+  for (const ProviderSpec& spec : config.providers) {
+    any_remote |= spec.remote.has_value();
+    any_file |= spec.file.has_value();
+  }
+  if (any_remote && http == nullptr) http = NewCurlHttpClient(config.http);
+  if ((any_remote || any_file) && scheduler == nullptr) {
+    scheduler = Scheduler::NewThreaded(Clock::System());
   }
   std::vector<KeyProvider> providers;
   for (ProviderSpec& spec : config.providers) {
@@ -270,6 +289,13 @@ absl::StatusOr<std::unique_ptr<JwtVerifier>> BuildVerifier(VerifierConfig config
     if (spec.inline_keys) {
       provider.keys =
           KeySource::Fixed(std::move(spec.inline_keys->keys), std::move(spec.inline_keys->warnings));
+    } else if (spec.file) {
+      absl::StatusOr<std::unique_ptr<KeySource>> file =
+          KeySource::File(*spec.file, config.file_check_interval, scheduler.get());
+      if (!file.ok()) {
+        return absl::InvalidArgumentError(StrCat("jwks_file: ", file.status().message()));
+      }
+      provider.keys = std::move(*file);
     } else {
       absl::StatusOr<std::unique_ptr<KeySource>> remote =
           KeySource::Remote(std::move(*spec.remote), http.get(), scheduler.get());

@@ -8,8 +8,9 @@
 //   if (!config.ok()) return config.status();   // names the offending key
 //   absl::StatusOr<std::unique_ptr<JwtVerifier>> verifier = BuildVerifier(std::move(*config));
 //
-// Keys come from exactly one of `jwks` (inline), `jwks_uri` or `discovery`
-// (an issuer), or from `providers`, a list of issuers each with one of those.
+// Keys come from exactly one of `jwks` (inline), `jwks_file`, `jwks_uri` or
+// `discovery` (an issuer), or from `providers`, a list of issuers each with
+// one of those.
 
 #ifndef AUTHGATE_SRC_JWT_VERIFIER_CONFIG_H_
 #define AUTHGATE_SRC_JWT_VERIFIER_CONFIG_H_
@@ -30,8 +31,9 @@ namespace authgate {
 
 struct ProviderSpec {
   std::optional<std::string> issuer;
-  // Exactly one of the two.
+  // Exactly one of the three.
   std::optional<KeySet::Loaded> inline_keys;
+  std::optional<std::string> file;
   std::optional<RemoteKeySourceOptions> remote;
 };
 
@@ -39,6 +41,8 @@ struct VerifierConfig {
   std::vector<ProviderSpec> providers;
   JwtVerifierOptions options;
   HttpClientOptions http;
+  // How often key files are checked for changes.
+  absl::Duration file_check_interval = absl::Seconds(5);
 };
 
 absl::StatusOr<VerifierConfig> ParseVerifierConfig(std::string_view json);
