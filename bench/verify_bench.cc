@@ -39,9 +39,11 @@
 
 #include "absl/time/time.h"
 #include "jose/key_set.h"
+#include "jwks/key_source.h"
 #include "jwt/jwt_verifier.h"
 #include "jwt/verified_token.h"
 #include "reason.h"
+#include "support/test_http_server.h"
 #include "support/token_factory.h"
 
 namespace authgate {
@@ -99,6 +101,11 @@ struct Case {
   PkeyPtr public_key{nullptr, EVP_PKEY_free};  // public part only, for the raw path
   std::unique_ptr<JwtVerifier> verifier;         // cache off
   std::unique_ptr<JwtVerifier> cached_verifier;  // cache on
+  // Keys from a jwks_uri on loopback, refreshed in the background every
+  // second (max-age=1), cache off. Declared after the server it fetches from,
+  // so that it goes first.
+  std::unique_ptr<testing::TestHttpServer> jwks_server;
+  std::unique_ptr<JwtVerifier> remote_verifier;
 };
 
 bool IsRsa(std::string_view alg) { return alg[0] == 'R' || alg[0] == 'P'; }
@@ -129,6 +136,26 @@ std::unique_ptr<JwtVerifier> MakeVerifier(const std::string& jwks, size_t cache_
   return std::move(*verifier);
 }
 
+std::unique_ptr<JwtVerifier> MakeRemoteVerifier(const std::string& url) {
+  RemoteKeySourceOptions source;
+  source.jwks_uri = url;
+  source.cache_duration = absl::Seconds(1);
+  source.min_cache_duration = absl::Seconds(1);
+  std::unique_ptr<HttpClient> http = NewCurlHttpClient(HttpClientOptions{});
+  std::unique_ptr<Scheduler> scheduler = Scheduler::NewThreaded(Clock::System());
+  auto keys = KeySource::Remote(source, http.get(), scheduler.get());
+  if (!keys.ok()) Die("KeySource::Remote: " + std::string(keys.status().message()));
+  std::vector<KeyProvider> providers(1);
+  providers[0].keys = std::move(*keys);
+  JwtVerifierOptions options;
+  options.claims = Rules();
+  auto verifier = JwtVerifier::Create(std::move(providers), std::move(options), std::move(http),
+                                      std::move(scheduler));
+  if (!verifier.ok()) Die("JwtVerifier::Create: " + std::string(verifier.status().message()));
+  if (!(*verifier)->WaitReady(absl::Seconds(10))) Die("remote keys did not arrive");
+  return std::move(*verifier);
+}
+
 std::unique_ptr<Case> MakeCase(std::string alg, TestKey key) {
   auto c = std::make_unique<Case>();
   c->alg = std::move(alg);
@@ -143,7 +170,13 @@ std::unique_ptr<Case> MakeCase(std::string alg, TestKey key) {
   std::string jwks = c->key.PublicJwks(kid, c->alg);
   c->verifier = MakeVerifier(jwks, 0);
   c->cached_verifier = MakeVerifier(jwks, 10000);
-  for (const JwtVerifier* v : {c->verifier.get(), c->cached_verifier.get()}) {
+  c->jwks_server = std::make_unique<testing::TestHttpServer>();
+  c->jwks_server->SetHandler([jwks](const testing::TestHttpServer::Request&) {
+    return testing::TestHttpServer::Response{200, {{"Cache-Control", "max-age=1"}}, jwks};
+  });
+  c->remote_verifier = MakeRemoteVerifier(c->jwks_server->Url("/jwks"));
+  for (const JwtVerifier* v :
+       {c->verifier.get(), c->cached_verifier.get(), c->remote_verifier.get()}) {
     Rejection why;
     VerifiedToken out;
     if (!v->Verify(c->token, kNow, &out, &why)) {
@@ -174,6 +207,20 @@ class VerifyOp {
   explicit VerifyOp(const Case* c) : c_(c) {}
   const char* error() const { return nullptr; }
   bool operator()() { return c_->verifier->Verify(c_->token, kNow, nullptr, &why_); }
+
+ private:
+  const Case* c_;
+  Rejection why_;
+};
+
+// BM_VerifyRemoteKeys: BM_Verify with the keys of a remote source that a
+// background refresh replaces every second: the read path of key snapshots
+// (SnapshotCell) and the refresh's CPU share are what differ.
+class VerifyRemoteKeysOp {
+ public:
+  explicit VerifyRemoteKeysOp(const Case* c) : c_(c) {}
+  const char* error() const { return nullptr; }
+  bool operator()() { return c_->remote_verifier->Verify(c_->token, kNow, nullptr, &why_); }
 
  private:
   const Case* c_;
@@ -494,6 +541,8 @@ const Entry kEntries[] = {
      },
      0},
     {"BM_Verify", [](const std::string&) -> BenchFn { return RunSingle<VerifyOp>; }, 0},
+    {"BM_VerifyRemoteKeys",
+     [](const std::string&) -> BenchFn { return RunSingle<VerifyRemoteKeysOp>; }, 0},
     {"BM_VerifyWithClaims",
      [](const std::string&) -> BenchFn { return RunSingle<VerifyWithClaimsOp>; }, 0},
     {"BM_VerifyCached", [](const std::string&) -> BenchFn { return BM_VerifyCached; }, 0},
