@@ -201,31 +201,24 @@ std::unique_ptr<Case> MakeCase(std::string alg, TestKey key) {
 
 // BM_Verify: full verification through JwtVerifier (parse, base64url,
 // header and claims JSON, key selection, signature, claim checks), verdict
-// only (out = nullptr), as a gateway that needs allow/deny.
-class VerifyOp {
+// only (out = nullptr), as a gateway that needs allow/deny. With
+// Case::remote_verifier it is BM_VerifyRemoteKeys: the keys then come from a
+// remote source that a background refresh replaces every second, so the read
+// path of key snapshots (SnapshotCell) and the refresh's CPU share are what
+// differ.
+template <std::unique_ptr<JwtVerifier> Case::*kVerifier>
+class VerdictOnlyOp {
  public:
-  explicit VerifyOp(const Case* c) : c_(c) {}
+  explicit VerdictOnlyOp(const Case* c) : c_(c) {}
   const char* error() const { return nullptr; }
-  bool operator()() { return c_->verifier->Verify(c_->token, kNow, nullptr, &why_); }
+  bool operator()() { return (c_->*kVerifier)->Verify(c_->token, kNow, nullptr, &why_); }
 
  private:
   const Case* c_;
   Rejection why_;
 };
-
-// BM_VerifyRemoteKeys: BM_Verify with the keys of a remote source that a
-// background refresh replaces every second: the read path of key snapshots
-// (SnapshotCell) and the refresh's CPU share are what differ.
-class VerifyRemoteKeysOp {
- public:
-  explicit VerifyRemoteKeysOp(const Case* c) : c_(c) {}
-  const char* error() const { return nullptr; }
-  bool operator()() { return c_->remote_verifier->Verify(c_->token, kNow, nullptr, &why_); }
-
- private:
-  const Case* c_;
-  Rejection why_;
-};
+using VerifyOp = VerdictOnlyOp<&Case::verifier>;
+using VerifyRemoteKeysOp = VerdictOnlyOp<&Case::remote_verifier>;
 
 // BM_VerifyWithClaims: the same, also handing the parsed header and claims
 // to the caller (out != nullptr: one TokenRecord allocation per call).
