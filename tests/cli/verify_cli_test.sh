@@ -9,8 +9,10 @@
 # helper that writes keys and signed tokens. Run by ctest as `cli_verify`.
 #
 # The contract under test:
-#   authgate verify --jwks FILE [--issuer ISS]... [--audience AUD]... [--alg ALG]...
-#                   [--leeway SECONDS] [--now EPOCH] [--typ TYP] [TOKEN|-]
+#   authgate verify (--jwks FILE | --jwks-uri URL | --issuer ISS --discover)
+#                   [--issuer ISS]... [--audience AUD]... [--alg ALG]...
+#                   [--leeway SECONDS] [--now EPOCH] [--typ TYP] [--timeout SECONDS]
+#                   [TOKEN|-]
 #   - options may come before or after TOKEN; --opt=value works;
 #   - `-` or no TOKEN reads the token from stdin, stripping one trailing LF or
 #     CRLF only; an empty token is a verdict (malformed, exit 1);
@@ -399,6 +401,59 @@ expect_inspect "inspect without TOKEN: reads stdin" "$VALID" --stdin "$WORK/crlf
 expect_rejected "inspect garbage: exit 1, error: malformed" malformed inspect "garbage"
 expect_rejected "inspect empty stdin: exit 1, error: malformed" malformed --stdin /dev/null inspect
 expect_usage "inspect two TOKENs: exit 2" "" inspect "$VALID" "$VALID"
+
+# --- remote keys: --jwks-uri and --issuer ISS --discover ----------------------
+# A plain file server on an ephemeral loopback port serves the keys and an
+# OpenID configuration naming it as the issuer.
+
+WWW=$WORK/www
+mkdir -p "$WWW/.well-known"
+/usr/bin/python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$WWW" >"$WORK/http.log" 2>&1 &
+HTTP_PID=$!
+trap 'kill "$HTTP_PID" 2>/dev/null; rm -rf "$WORK"' EXIT
+PORT=""
+for _ in $(seq 1 100); do
+  PORT=$(sed -nE 's/.*port ([0-9]+).*/\1/p' "$WORK/http.log" | head -n 1)
+  [ -n "$PORT" ] && break
+  sleep 0.1
+done
+if [ -z "$PORT" ]; then
+  echo "not ok - start the loopback key server"
+  fail=$((fail + 1))
+else
+  BASE="http://127.0.0.1:$PORT"
+  R=$WORK/remote
+  mkdir "$R"
+  "$MAKE_TOKEN" "$R" <<EOF2 >/dev/null
+key d ec256 d1
+token disc d ES256 {"alg":"ES256","kid":"d1"} {"iss":"$BASE","sub":"remote","exp":4102444800}
+EOF2
+  cp "$R/d.jwks" "$WWW/jwks.json"
+  printf '{"issuer":"%s","jwks_uri":"%s/jwks.json"}' "$BASE" "$BASE" \
+    >"$WWW/.well-known/openid-configuration"
+  mkdir -p "$WWW/other/.well-known"
+  printf '{"issuer":"https://evil.example","jwks_uri":"%s/jwks.json"}' "$BASE" \
+    >"$WWW/other/.well-known/openid-configuration"
+  K=$R  # expect_valid reads the expected payload from $K
+  expect_valid "--jwks-uri URL: keys fetched, valid token accepted" disc \
+    verify --jwks-uri "$BASE/jwks.json" "$(cat "$R/disc.jwt")"
+  expect_valid "--jwks-uri=URL form" disc verify "--jwks-uri=$BASE/jwks.json" "$(cat "$R/disc.jwt")"
+  expect_valid "--issuer ISS --discover: keys through OIDC discovery" disc \
+    verify --issuer "$BASE" --discover "$(cat "$R/disc.jwt")"
+  expect_rejected "--discover: a document for another issuer is jwks_unavailable" \
+    jwks_unavailable verify --issuer "$BASE/other" --discover --timeout 2 "$(cat "$R/disc.jwt")"
+  expect_rejected "--jwks-uri: keys not fetched within --timeout: jwks_unavailable" \
+    jwks_unavailable verify --jwks-uri "$BASE/missing.json" --timeout 1 "$(cat "$R/disc.jwt")"
+  expect_usage "--discover without --issuer: exit 2" "issuer" verify --discover "$(cat "$R/disc.jwt")"
+  expect_usage "--discover with two --issuer: exit 2" "issuer" \
+    verify --discover --issuer "$BASE" --issuer "$BASE/x" "$(cat "$R/disc.jwt")"
+  expect_usage "--jwks and --jwks-uri together: exit 2" "exactly one" \
+    verify --jwks "$RSA" --jwks-uri "$BASE/jwks.json" "$(cat "$R/disc.jwt")"
+  expect_usage "--jwks-uri over plain http to a remote host: exit 2" "https" \
+    verify --jwks-uri "http://idp.example/jwks.json" "$(cat "$R/disc.jwt")"
+  expect_usage "--discover over plain http to a remote host: exit 2" "https" \
+    verify --issuer "http://idp.example" --discover "$(cat "$R/disc.jwt")"
+fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
