@@ -598,7 +598,12 @@ TEST_F(JwtVerifierTest, IsSafeToShareAcrossThreads) {
   for (int i = 0; i < 16; ++i) {
     valid.push_back(SignToken(ec(), "ES256", R"({"alg":"ES256"})",
                               Claims(kNow + 600, ",\"n\":" + std::to_string(i))));
-    invalid.push_back(valid.back().substr(0, valid.back().size() - 2) + "AA");
+    // A changed character in the middle of the signature: never equal to the
+    // original, and never a base64url padding-bit change.
+    std::string tampered = valid.back();
+    size_t middle = tampered.rfind('.') + 20;
+    tampered[middle] = tampered[middle] == 'A' ? 'B' : 'A';
+    invalid.push_back(tampered);
   }
   std::atomic<int> wrong{0};
   std::vector<std::thread> threads;
