@@ -135,14 +135,17 @@ for alg in algs:
 
 print()
 print("| ALG | Raw/openssl-speed | BM_VerifyWithClaims/s | WithClaims/raw "
+      "| BM_VerifyRemoteKeys/s | RemoteKeys/Verify "
       "| BM_VerifyCachedParallel/s | CachedParallel/cached |")
-print("|---|---:|---:|---:|---:|---:|")
+print("|---|---:|---:|---:|---:|---:|---:|---:|")
 for alg in algs:
     r = rows[alg]
     wc = rate(f"BM_VerifyWithClaims/{alg}")
+    rk = rate(f"BM_VerifyRemoteKeys/{alg}")
     cp = parallel_rate(f"BM_VerifyCachedParallel/{alg}/threads:2")
     print(f"| {alg} | {fmt(div(r['raw'], r['speed']), True)} | {fmt(wc)} "
-          f"| {fmt(div(wc, r['raw']), True)} | {fmt(cp)} | {fmt(div(cp, r['cached']), True)} |")
+          f"| {fmt(div(wc, r['raw']), True)} | {fmt(rk)} | {fmt(div(rk, r['verify']), True)} "
+          f"| {fmt(cp)} | {fmt(div(cp, r['cached']), True)} |")
 reinit = rate("BM_RawOpenSSLReinit/EdDSA")
 if reinit is not None:
     print()

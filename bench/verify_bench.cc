@@ -18,10 +18,14 @@
 // two-thread run it is a per-thread rate; the two-thread runs therefore also
 // report all_threads_per_second, the combined wall-clock rate of both threads.
 
+#include <time.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -362,8 +366,8 @@ class RawEdDsaOp {
   const char* error_ = nullptr;
 };
 
-// BM_RawOpenSSLReinit/EdDSA: EdDSA as the library does it, reset +
-// EVP_DigestVerifyInit_ex per call, to show what that set-up costs.
+// BM_RawOpenSSLReinit/EdDSA: EdDSA with reset + EVP_DigestVerifyInit_ex per
+// call, to show what that set-up costs (about 2% of an Ed25519 check).
 class RawEdDsaReinitOp {
  public:
   explicit RawEdDsaReinitOp(const Case* c)
@@ -560,13 +564,21 @@ void Register(const std::vector<std::unique_ptr<Case>>& cases) {
   }
 }
 
-// --profile=NAME [--iterations=N]: runs the operation of the single-thread
-// benchmark NAME (BM_Verify/HS256, BM_RawOpenSSL/RS256, ...) N times without
-// Google Benchmark, inside ProfileLoop, for instruction counts that do not
-// depend on machine load:
+// ---------------------------------------------------------------------------
+// Modes without Google Benchmark, for this noisy 2-core machine class.
+//
+// --profile=NAME [--iterations=N] runs the operation of the single-thread
+// benchmark NAME (BM_Verify/HS256, BM_RawOpenSSL/RS256, ...) N times inside
+// ProfileLoop, for instruction counts that do not depend on machine load:
 //   valgrind --tool=callgrind --toggle-collect='*ProfileLoop*'
-//       authgate_bench --profile=BM_Verify/HS256 --iterations=2000
-// then Ir / N is the cost of one verification.
+//       authgate_bench --profile=BM_Verify/HS256 --iterations=5000
+// then total Ir / N is the cost of one verification.
+//
+// --compare=A,B [--iterations=N] [--rounds=R] alternates batches of N
+// iterations of A and of B, R times, and prints the median of the per-round
+// ratios rate(A) / rate(B): a ratio that survives the machine changing speed
+// between two Google Benchmark runs.
+
 template <typename Op>
 [[gnu::noinline]] int64_t ProfileLoop(Op& op, int64_t n) {
   int64_t failures = 0;
@@ -574,49 +586,123 @@ template <typename Op>
   return failures;
 }
 
+double ThreadCpuSeconds() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+// A batch runs n iterations and returns the thread CPU seconds they took.
+using Batch = std::function<double(int64_t)>;
+
 template <typename Op>
-int Profile(const Case* c, int64_t n) {
-  Op op(c);
-  if (op.error() != nullptr) Die(op.error());
-  auto start = std::chrono::steady_clock::now();
-  int64_t failures = ProfileLoop(op, n);
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("%lld iterations, %lld failures, %.0f ns per iteration (wall)\n",
-              static_cast<long long>(n), static_cast<long long>(failures), 1e9 * seconds / n);
-  return failures == 0 ? 0 : 1;
+Batch MakeBatch(const Case* c) {
+  auto op = std::make_shared<Op>(c);
+  if (op->error() != nullptr) Die(op->error());
+  return [op](int64_t n) {
+    double start = ThreadCpuSeconds();
+    int64_t failures = ProfileLoop(*op, n);
+    double seconds = ThreadCpuSeconds() - start;
+    if (failures != 0) Die("verification failed in a batch");
+    return seconds;
+  };
+}
+
+Batch BatchFor(const std::vector<std::unique_ptr<Case>>& cases, const std::string& name) {
+  size_t slash = name.find('/');
+  if (slash == std::string::npos) Die("want NAME/ALG, e.g. BM_Verify/HS256, not " + name);
+  std::string prefix = name.substr(0, slash);
+  std::string alg = name.substr(slash + 1);
+  for (const auto& owned : cases) {
+    const Case* c = owned.get();
+    if (c->alg != alg) continue;
+    if (prefix == "BM_Verify") return MakeBatch<VerifyOp>(c);
+    if (prefix == "BM_VerifyRemoteKeys") return MakeBatch<VerifyRemoteKeysOp>(c);
+    if (prefix == "BM_VerifyWithClaims") return MakeBatch<VerifyWithClaimsOp>(c);
+    if (prefix == "BM_VerifyCached") return MakeBatch<VerifyCachedOp>(c);
+    if (prefix == "BM_RawOpenSSLReinit" && alg == "EdDSA") return MakeBatch<RawEdDsaReinitOp>(c);
+    if (prefix == "BM_RawOpenSSL") {
+      if (IsRsa(alg) || IsEcdsa(alg)) return MakeBatch<RawDigestVerifyOp>(c);
+      if (alg == "EdDSA") return MakeBatch<RawEdDsaOp>(c);
+      return MakeBatch<RawHmacOp>(c);
+    }
+  }
+  Die("unknown single-thread benchmark " + name);
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 int ProfileMain(const std::string& name, int64_t n) {
-  size_t slash = name.find('/');
-  if (slash == std::string::npos) Die("--profile wants NAME/ALG, e.g. BM_Verify/HS256");
-  std::string prefix = name.substr(0, slash);
-  std::string alg = name.substr(slash + 1);
-  for (const auto& owned : MakeCases()) {
-    const Case* c = owned.get();
-    if (c->alg != alg) continue;
-    if (prefix == "BM_Verify") return Profile<VerifyOp>(c, n);
-    if (prefix == "BM_VerifyWithClaims") return Profile<VerifyWithClaimsOp>(c, n);
-    if (prefix == "BM_VerifyCached") return Profile<VerifyCachedOp>(c, n);
-    if (prefix == "BM_RawOpenSSLReinit" && alg == "EdDSA") return Profile<RawEdDsaReinitOp>(c, n);
-    if (prefix == "BM_RawOpenSSL") {
-      if (IsRsa(alg) || IsEcdsa(alg)) return Profile<RawDigestVerifyOp>(c, n);
-      if (alg == "EdDSA") return Profile<RawEdDsaOp>(c, n);
-      return Profile<RawHmacOp>(c, n);
+  auto cases = MakeCases();
+  Batch batch = BatchFor(cases, name);
+  double seconds = batch(n);
+  std::printf("%s: %lld iterations, %.0f ns each (thread CPU time)\n", name.c_str(),
+              static_cast<long long>(n), 1e9 * seconds / static_cast<double>(n));
+  return 0;
+}
+
+int CompareMain(const std::string& names, int64_t n, int rounds) {
+  size_t comma = names.find(',');
+  if (comma == std::string::npos) Die("--compare wants A,B");
+  std::string name_a = names.substr(0, comma), name_b = names.substr(comma + 1);
+  auto cases = MakeCases();
+  Batch a = BatchFor(cases, name_a), b = BatchFor(cases, name_b);
+  a(n / 10 + 1);  // warm up both
+  b(n / 10 + 1);
+  std::vector<double> rate_a, rate_b, ratio;
+  for (int r = 0; r < rounds; ++r) {
+    // Alternate which goes first, so that neither always follows the other.
+    double sa, sb;
+    if (r % 2 == 0) {
+      sa = a(n);
+      sb = b(n);
+    } else {
+      sb = b(n);
+      sa = a(n);
+    }
+    rate_a.push_back(static_cast<double>(n) / sa);
+    rate_b.push_back(static_cast<double>(n) / sb);
+    ratio.push_back(sb / sa);
+  }
+  std::vector<double> sorted = ratio;
+  std::sort(sorted.begin(), sorted.end());
+  std::printf("%s: median %.0f/s\n%s: median %.0f/s\n", name_a.c_str(), Median(rate_a),
+              name_b.c_str(), Median(rate_b));
+  std::printf("%s / %s: median of %d paired rounds %.3f (min %.3f, max %.3f)\n", name_a.c_str(),
+              name_b.c_str(), rounds, Median(ratio), sorted.front(), sorted.back());
+  return 0;
+}
+
+// Value of --flag=value among argv[from..], or nullptr.
+const char* FlagValue(int argc, char** argv, std::string_view flag) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg(argv[i]);
+    if (arg.size() > flag.size() && arg.substr(0, flag.size()) == flag &&
+        arg[flag.size()] == '=') {
+      return argv[i] + flag.size() + 1;
     }
   }
-  Die("--profile: unknown benchmark " + name);
+  return nullptr;
 }
 
 }  // namespace
 }  // namespace authgate
 
 int main(int argc, char** argv) {
-  if (argc >= 2 && std::string_view(argv[1]).substr(0, 10) == "--profile=") {
-    int64_t n = 1000;
-    if (argc >= 3 && std::string_view(argv[2]).substr(0, 13) == "--iterations=") {
-      n = std::atoll(argv[2] + 13);
-    }
-    return authgate::ProfileMain(argv[1] + 10, n > 0 ? n : 1000);
+  using authgate::FlagValue;
+  const char* profile = FlagValue(argc, argv, "--profile");
+  const char* compare = FlagValue(argc, argv, "--compare");
+  if (profile != nullptr || compare != nullptr) {
+    const char* iterations = FlagValue(argc, argv, "--iterations");
+    const char* rounds = FlagValue(argc, argv, "--rounds");
+    int64_t n = iterations != nullptr ? std::atoll(iterations) : 0;
+    int r = rounds != nullptr ? std::atoi(rounds) : 0;
+    if (profile != nullptr) return authgate::ProfileMain(profile, n > 0 ? n : 1000);
+    return authgate::CompareMain(compare, n > 0 ? n : 1000, r > 0 ? r : 21);
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
