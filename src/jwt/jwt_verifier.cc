@@ -102,8 +102,12 @@ bool JwtVerifier::VerifyNow(std::string_view token, absl::Time now, VerifiedToke
                          options_.max_token_size);
     return false;
   }
+  // Only the cache needs the key generation: skip the per-provider calls
+  // when it is off.
   uint64_t key_generation = 0;
-  for (const KeyProvider& provider : providers_) key_generation += provider.keys->Generation();
+  if (cache_.enabled()) {
+    for (const KeyProvider& provider : providers_) key_generation += provider.keys->Generation();
+  }
   if (cache_.enabled()) {
     std::shared_ptr<const TokenRecord> record;
     if (cache_.Lookup(token, absl::ToDoubleSeconds(now - absl::UnixEpoch()),
