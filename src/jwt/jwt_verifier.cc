@@ -59,8 +59,11 @@ JwtVerifier::~JwtVerifier() {
     std::lock_guard<std::mutex> lock(lifetime_->mutex);
     lifetime_->alive = false;
   }
-  scheduler_.reset();  // no timer runs after this
-  providers_.clear();  // pending refetch waiters run now
+  // Close the key sources first: once closed, an HTTP answer or a timer
+  // still in flight schedules and sends nothing, so the scheduler and the
+  // HTTP client can then go. Pending refetch waiters run now.
+  providers_.clear();
+  scheduler_.reset();
   http_.reset();
 }
 
