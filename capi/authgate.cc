@@ -24,8 +24,10 @@
 #include "text.h"
 
 static_assert(static_cast<uint32_t>(authgate::Reason::kLifetimeTooLong) ==
-                  AUTHGATE_REASON_LIFETIME_TOO_LONG &&
-                  authgate::kMaxReason == AUTHGATE_REASON_LIFETIME_TOO_LONG,
+                      AUTHGATE_REASON_LIFETIME_TOO_LONG &&
+                  static_cast<uint32_t>(authgate::Reason::kProviderUnavailable) ==
+                      AUTHGATE_REASON_PROVIDER_UNAVAILABLE &&
+                  authgate::kMaxReason == AUTHGATE_REASON_PROVIDER_UNAVAILABLE,
               "the C reasons must mirror authgate::Reason");
 
 struct authgate_error {

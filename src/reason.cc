@@ -25,6 +25,21 @@ std::string_view ReasonName(Reason reason) {
     case Reason::kTypeMismatch: return "type_mismatch";
     case Reason::kSubjectNotAllowed: return "subject_not_allowed";
     case Reason::kLifetimeTooLong: return "lifetime_too_long";
+    case Reason::kNonceMismatch: return "nonce_mismatch";
+    case Reason::kSessionInvalid: return "session_invalid";
+    case Reason::kSessionExpired: return "session_expired";
+    case Reason::kStateMismatch: return "state_mismatch";
+    case Reason::kFlowCookieMissing: return "flow_cookie_missing";
+    case Reason::kAuthorizationError: return "authorization_error";
+    case Reason::kTokenExchangeFailed: return "token_exchange_failed";
+    case Reason::kRefreshFailed: return "refresh_failed";
+    case Reason::kTokenMissing: return "token_missing";
+    case Reason::kMultipleTokens: return "multiple_tokens";
+    case Reason::kInsufficientClaims: return "insufficient_claims";
+    case Reason::kNoMatchingRule: return "no_matching_rule";
+    case Reason::kInvalidPath: return "invalid_path";
+    case Reason::kLoginRequired: return "login_required";
+    case Reason::kProviderUnavailable: return "provider_unavailable";
   }
   return "unknown";
 }

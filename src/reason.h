@@ -39,10 +39,25 @@ enum class Reason : uint32_t {
   kTypeMismatch = 16,
   kSubjectNotAllowed = 17,
   kLifetimeTooLong = 18,
+  kNonceMismatch = 19,
+  kSessionInvalid = 20,
+  kSessionExpired = 21,
+  kStateMismatch = 22,
+  kFlowCookieMissing = 23,
+  kAuthorizationError = 24,
+  kTokenExchangeFailed = 25,
+  kRefreshFailed = 26,
+  kTokenMissing = 27,
+  kMultipleTokens = 28,
+  kInsufficientClaims = 29,
+  kNoMatchingRule = 30,
+  kInvalidPath = 31,
+  kLoginRequired = 32,
+  kProviderUnavailable = 33,
 };
 
 // The largest reason number defined; reasons are 0..kMaxReason without gaps.
-inline constexpr uint32_t kMaxReason = 18;
+inline constexpr uint32_t kMaxReason = 33;
 
 // ReasonName returns the stable snake_case name of `reason`, or "unknown" for a
 // number outside the enumeration.

@@ -101,7 +101,7 @@ typedef enum authgate_status {
  * "rejected", ...), or "unknown". The string is static. */
 AUTHGATE_API const char *authgate_status_name(authgate_status status);
 
-/* authgate_reason is why a token was rejected. The same numbers and names are
+/* authgate_reason is why a token (or a request) was refused. The same numbers and names are
  * used by the CLI, the bindings and the proxy's logs. */
 typedef enum authgate_reason {
   AUTHGATE_REASON_NONE = 0,
@@ -134,7 +134,37 @@ typedef enum authgate_reason {
   /* `sub` is not in the configured allow-list. */
   AUTHGATE_REASON_SUBJECT_NOT_ALLOWED = 17,
   /* `exp` - `iat` exceeds the configured maximum lifetime. */
-  AUTHGATE_REASON_LIFETIME_TOO_LONG = 18
+  AUTHGATE_REASON_LIFETIME_TOO_LONG = 18,
+  /* The ID token's `nonce` is missing or is not the one this login sent. */
+  AUTHGATE_REASON_NONCE_MISMATCH = 19,
+  /* The session cookie is missing a part, was altered, or was sealed for another name, host or key. */
+  AUTHGATE_REASON_SESSION_INVALID = 20,
+  /* The session passed its absolute lifetime or its idle timeout. */
+  AUTHGATE_REASON_SESSION_EXPIRED = 21,
+  /* The callback's `state` is missing, forged, expired, or belongs to no pending login. */
+  AUTHGATE_REASON_STATE_MISMATCH = 22,
+  /* The callback arrived without the login's flow cookie (another browser, or the flow expired). */
+  AUTHGATE_REASON_FLOW_COOKIE_MISSING = 23,
+  /* The provider answered the authorization request with an `error` (or with no `code`). */
+  AUTHGATE_REASON_AUTHORIZATION_ERROR = 24,
+  /* The token endpoint refused the code, failed, or answered something unusable. */
+  AUTHGATE_REASON_TOKEN_EXCHANGE_FAILED = 25,
+  /* The refresh at the token endpoint failed, or its ID token changed identity. */
+  AUTHGATE_REASON_REFRESH_FAILED = 26,
+  /* A Bearer route received no token. */
+  AUTHGATE_REASON_TOKEN_MISSING = 27,
+  /* More than one token was presented (RFC 6750 section 2: invalid_request). */
+  AUTHGATE_REASON_MULTIPLE_TOKENS = 28,
+  /* The identity is valid but a claim condition of the route is not met. */
+  AUTHGATE_REASON_INSUFFICIENT_CLAIMS = 29,
+  /* No route rule matches the request: denied (fail closed). */
+  AUTHGATE_REASON_NO_MATCHING_RULE = 30,
+  /* The request path is malformed: an encoded '/', '\\' or NUL, bad percent-encoding, or it climbs above the root. */
+  AUTHGATE_REASON_INVALID_PATH = 31,
+  /* The route needs a browser session and the request has none. */
+  AUTHGATE_REASON_LOGIN_REQUIRED = 32,
+  /* The identity provider's metadata (discovery) is not available yet. */
+  AUTHGATE_REASON_PROVIDER_UNAVAILABLE = 33
 } authgate_reason;
 
 /* authgate_reason_name returns the stable snake_case name of `reason`

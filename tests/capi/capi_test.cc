@@ -271,6 +271,8 @@ TEST(capi, ReasonNumbersArePinned) {
   EXPECT_EQ(AUTHGATE_REASON_TYPE_MISMATCH, 16);
   EXPECT_EQ(AUTHGATE_REASON_SUBJECT_NOT_ALLOWED, 17);
   EXPECT_EQ(AUTHGATE_REASON_LIFETIME_TOO_LONG, 18);
+  EXPECT_EQ(AUTHGATE_REASON_NONCE_MISMATCH, 19);
+  EXPECT_EQ(AUTHGATE_REASON_PROVIDER_UNAVAILABLE, 33);
 }
 
 TEST(capi, ReasonNames) {
@@ -279,15 +281,19 @@ TEST(capi, ReasonNames) {
       "alg_not_allowed", "key_not_found",    "signature_invalid",      "expired",
       "not_yet_valid", "issuer_mismatch",    "audience_mismatch",      "missing_claim",
       "invalid_claim", "token_too_large",    "jwks_unavailable",       "unsupported_header",
-      "type_mismatch", "subject_not_allowed", "lifetime_too_long"};
-  static_assert(sizeof(expected) / sizeof(expected[0]) == 19, "reasons 0..18");
-  for (int i = 0; i <= 18; ++i) {
+      "type_mismatch", "subject_not_allowed", "lifetime_too_long", "nonce_mismatch",
+      "session_invalid", "session_expired", "state_mismatch", "flow_cookie_missing",
+      "authorization_error", "token_exchange_failed", "refresh_failed", "token_missing",
+      "multiple_tokens", "insufficient_claims", "no_matching_rule", "invalid_path",
+      "login_required", "provider_unavailable"};
+  static_assert(sizeof(expected) / sizeof(expected[0]) == 34, "reasons 0..33");
+  for (int i = 0; i <= 33; ++i) {
     const char* name = authgate_reason_name(static_cast<authgate_reason>(i));
     ASSERT_NE(name, nullptr) << i;
     EXPECT_STREQ(name, expected[i]) << i;
     EXPECT_EQ(name, authgate_reason_name(static_cast<authgate_reason>(i))) << "static";
   }
-  EXPECT_STREQ(authgate_reason_name(static_cast<authgate_reason>(19)), "unknown");
+  EXPECT_STREQ(authgate_reason_name(static_cast<authgate_reason>(34)), "unknown");
   // 1000 is what a C caller (or a newer header) may pass; C++ code would need
   // a fixed underlying type to form it without UB, so go through an integer
   // of the enum's size as a C caller does.
