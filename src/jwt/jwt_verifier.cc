@@ -27,8 +27,19 @@ absl::StatusOr<std::unique_ptr<JwtVerifier>> JwtVerifier::Create(
     std::unique_ptr<HttpClient> http, std::unique_ptr<Scheduler> scheduler) {
   // Own everything first: the verifier's destructor tears the key sources,
   // the HTTP client and the scheduler down in a safe order, also on failure.
-  std::unique_ptr<JwtVerifier> verifier(new JwtVerifier(
-      std::move(providers), std::move(options), std::move(http), std::move(scheduler)));
+  Scheduler* shared = scheduler.get();
+  return Finish(std::unique_ptr<JwtVerifier>(new JwtVerifier(
+      std::move(providers), std::move(options), std::move(http), std::move(scheduler), shared)));
+}
+
+absl::StatusOr<std::unique_ptr<JwtVerifier>> JwtVerifier::Create(
+    std::vector<KeyProvider> providers, JwtVerifierOptions options, Scheduler* shared_scheduler) {
+  return Finish(std::unique_ptr<JwtVerifier>(new JwtVerifier(
+      std::move(providers), std::move(options), nullptr, nullptr, shared_scheduler)));
+}
+
+absl::StatusOr<std::unique_ptr<JwtVerifier>> JwtVerifier::Finish(
+    std::unique_ptr<JwtVerifier> verifier) {
   if (verifier->providers_.empty()) return absl::InvalidArgumentError("no key provider");
   for (const KeyProvider& provider : verifier->providers_) {
     if (verifier->providers_.size() > 1 && !provider.issuer) {
@@ -45,9 +56,11 @@ absl::StatusOr<std::unique_ptr<JwtVerifier>> JwtVerifier::Create(
 }
 
 JwtVerifier::JwtVerifier(std::vector<KeyProvider> providers, JwtVerifierOptions options,
-                         std::unique_ptr<HttpClient> http, std::unique_ptr<Scheduler> scheduler)
+                         std::unique_ptr<HttpClient> http, std::unique_ptr<Scheduler> scheduler,
+                         Scheduler* scheduler_in_use)
     : options_(std::move(options)), cache_(options_.cache), scheduler_(std::move(scheduler)),
-      http_(std::move(http)), providers_(std::move(providers)) {
+      http_(std::move(http)), scheduler_in_use_(scheduler_in_use),
+      providers_(std::move(providers)) {
   jws_options_.allowed = options_.algorithms;
   jws_options_.max_key_candidates = options_.max_key_candidates;
 }
@@ -68,7 +81,7 @@ JwtVerifier::~JwtVerifier() {
 }
 
 const Clock& JwtVerifier::clock() const {
-  return scheduler_ != nullptr ? scheduler_->clock() : Clock::System();
+  return scheduler_in_use_ != nullptr ? scheduler_in_use_->clock() : Clock::System();
 }
 
 const KeyProvider* JwtVerifier::SelectProvider(JsonValue claims, Rejection* why) const {
@@ -173,7 +186,7 @@ bool JwtVerifier::VerifyAsync(std::string_view token, bool* valid, VerifiedToken
                               Rejection* why, AsyncDone done) const {
   const KeyProvider* retry_with = nullptr;
   *valid = VerifyNow(token, clock().Now(), out, why, &retry_with);
-  if (*valid || retry_with == nullptr || scheduler_ == nullptr) return true;
+  if (*valid || retry_with == nullptr || scheduler_in_use_ == nullptr) return true;
 
   // Whichever comes first, the refetch or the bound, answers; once.
   struct Pending {
@@ -201,7 +214,7 @@ bool JwtVerifier::VerifyAsync(std::string_view token, bool* valid, VerifiedToken
     pending->done(ok, std::move(result), std::move(reason));
   };
   if (!retry_with->keys->RefreshForUnknownKey(answer)) return true;  // rate-limited: final
-  scheduler_->RunAt(clock().Now() + options_.async_timeout, answer);
+  scheduler_in_use_->RunAt(clock().Now() + options_.async_timeout, answer);
   return false;
 }
 

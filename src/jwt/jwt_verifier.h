@@ -91,6 +91,15 @@ class JwtVerifier {
       std::vector<KeyProvider> providers, JwtVerifierOptions options,
       std::unique_ptr<HttpClient> http, std::unique_ptr<Scheduler> scheduler);
 
+  // Create makes a verifier over `providers` whose key sources run on
+  // `shared_scheduler` and an HTTP client owned by the caller (several
+  // verifiers of one engine share them); both must outlive the verifier. A
+  // VerifyAsync() still waiting when the verifier is destroyed answers
+  // jwks_unavailable when its bound passes on the shared scheduler.
+  static absl::StatusOr<std::unique_ptr<JwtVerifier>> Create(std::vector<KeyProvider> providers,
+                                                             JwtVerifierOptions options,
+                                                             Scheduler* shared_scheduler);
+
   // Verify returns true when `token` is valid at `now`; then, if `out` is not
   // null, *out holds the token's header and claims. Otherwise returns false
   // with *why set.
@@ -127,7 +136,10 @@ class JwtVerifier {
 
  private:
   JwtVerifier(std::vector<KeyProvider> providers, JwtVerifierOptions options,
-              std::unique_ptr<HttpClient> http, std::unique_ptr<Scheduler> scheduler);
+              std::unique_ptr<HttpClient> http, std::unique_ptr<Scheduler> scheduler,
+              Scheduler* scheduler_in_use);
+  // The checks common to both Create()s.
+  static absl::StatusOr<std::unique_ptr<JwtVerifier>> Finish(std::unique_ptr<JwtVerifier> verifier);
 
   // The provider for a token with claims `claims`, or null (with *why).
   const KeyProvider* SelectProvider(JsonValue claims, Rejection* why) const;
@@ -150,6 +162,8 @@ class JwtVerifier {
   // hold pointers to both).
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<HttpClient> http_;
+  // scheduler_, or the caller's shared scheduler; null when there is none.
+  Scheduler* scheduler_in_use_ = nullptr;
   std::vector<KeyProvider> providers_;
 };
 

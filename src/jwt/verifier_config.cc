@@ -22,11 +22,11 @@ absl::Status ReadInlineKeys(ConfigObject& config, JsonValue jwks, KeySet::Loaded
   return absl::OkStatus();
 }
 
-// Reads the key source of `config` (the root or one provider): exactly one
-// of jwks, jwks_uri, discovery. `discovery` is an issuer at the root and
-// true/false in a provider (whose issuer is then used).
+}  // namespace
+
 absl::Status ReadKeySource(ConfigObject& config, const std::optional<std::string>& issuer,
-                           const RemoteKeySourceOptions& remote_defaults, ProviderSpec* out) {
+                           const RemoteKeySourceOptions& remote_defaults,
+                           bool discover_by_default, ProviderSpec* out) {
   JsonValue jwks = config.Get("jwks");
   std::optional<std::string> jwks_file;
   if (absl::Status s = config.GetString("jwks_file", &jwks_file); !s.ok()) return s;
@@ -46,6 +46,10 @@ absl::Status ReadKeySource(ConfigObject& config, const std::optional<std::string
   }
   int sources = jwks.valid() + jwks_file.has_value() + jwks_uri.has_value() +
                 discovery_issuer.has_value();
+  if (sources == 0 && discover_by_default && issuer && !discovery.valid()) {
+    discovery_issuer = *issuer;
+    sources = 1;
+  }
   if (sources != 1) {
     return config.Error(
         "jwks", "give exactly one key source: jwks (inline), jwks_file, jwks_uri, or discovery");
@@ -75,12 +79,16 @@ absl::Status ReadKeySource(ConfigObject& config, const std::optional<std::string
   return absl::OkStatus();
 }
 
+namespace {
+
 absl::Status ReadDurationInto(ConfigObject& config, std::string_view key, absl::Duration* out) {
   std::optional<absl::Duration> value;
   if (absl::Status s = config.GetDuration(key, &value); !s.ok()) return s;
   if (value) *out = *value;
   return absl::OkStatus();
 }
+
+}  // namespace
 
 absl::Status ReadJwksCache(ConfigObject& config, RemoteKeySourceOptions* out,
                            absl::Duration* file_check_interval) {
@@ -136,6 +144,8 @@ absl::Status ReadHttp(ConfigObject& config, HttpClientOptions* out) {
   return http->CheckAllKeysKnown();
 }
 
+namespace {
+
 absl::Status ReadProviders(ConfigObject& config, const RemoteKeySourceOptions& remote_defaults,
                            std::vector<ProviderSpec>* out) {
   JsonValue list = config.Get("providers");
@@ -155,7 +165,9 @@ absl::Status ReadProviders(ConfigObject& config, const RemoteKeySourceOptions& r
     }
     ProviderSpec spec;
     spec.issuer = issuer;
-    if (absl::Status s = ReadKeySource(*provider, issuer, remote_defaults, &spec); !s.ok()) {
+    if (absl::Status s = ReadKeySource(*provider, issuer, remote_defaults,
+                                       /*discover_by_default=*/false, &spec);
+        !s.ok()) {
       return s;
     }
     if (absl::Status s = provider->CheckAllKeysKnown(); !s.ok()) return s;
@@ -200,6 +212,42 @@ absl::Status ReadCache(ConfigObject& config, TokenCache::Options* out) {
 
 }  // namespace
 
+absl::Status ReadVerifyOptions(ConfigObject& config, JwtVerifierOptions* options) {
+  ClaimRules& claims = options->claims;
+  if (absl::Status s = ReadAlgorithms(config, &options->algorithms); !s.ok()) return s;
+  std::optional<absl::Duration> skew;
+  if (absl::Status s = config.GetDuration("clock_skew", &skew); !s.ok()) return s;
+  if (skew) claims.clock_skew = *skew;
+  if (absl::Status s = config.GetBool("require_exp", &claims.require_exp); !s.ok()) return s;
+  if (absl::Status s = config.GetDuration("max_lifetime", &claims.max_lifetime); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = config.GetStringList("required_claims", &claims.required_claims);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = config.GetString("typ", &claims.typ); !s.ok()) return s;
+  if (absl::Status s = config.GetStringList("subjects", &claims.subjects); !s.ok()) return s;
+  int64_t max_token_size = static_cast<int64_t>(options->max_token_size);
+  if (absl::Status s = config.GetInteger("max_token_size", 16, kMaxTokenSizeLimit,
+                                          &max_token_size);
+      !s.ok()) {
+    return s;
+  }
+  options->max_token_size = static_cast<size_t>(max_token_size);
+  int64_t candidates = static_cast<int64_t>(options->max_key_candidates);
+  if (absl::Status s = config.GetInteger("max_key_candidates", 1, 64, &candidates); !s.ok()) {
+    return s;
+  }
+  options->max_key_candidates = static_cast<size_t>(candidates);
+  if (absl::Status s = ReadCache(config, &options->cache); !s.ok()) return s;
+  if (absl::Status s = ReadDurationInto(config, "async_timeout", &options->async_timeout);
+      !s.ok()) {
+    return s;
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<VerifierConfig> ParseVerifierConfig(std::string_view json) {
   JsonDocument doc;
   if (absl::Status s = doc.Parse(json, kConfigLimits); !s.ok()) {
@@ -226,7 +274,9 @@ absl::StatusOr<VerifierConfig> ParseVerifierConfig(std::string_view json) {
     }
   } else {
     ProviderSpec spec;
-    if (absl::Status s = ReadKeySource(*config, std::nullopt, remote_defaults, &spec); !s.ok()) {
+    if (absl::Status s = ReadKeySource(*config, std::nullopt, remote_defaults,
+                                       /*discover_by_default=*/false, &spec);
+        !s.ok()) {
       return s;
     }
     out.providers.push_back(std::move(spec));
@@ -235,39 +285,32 @@ absl::StatusOr<VerifierConfig> ParseVerifierConfig(std::string_view json) {
   ClaimRules& claims = out.options.claims;
   if (absl::Status s = config->GetStringList("issuers", &claims.issuers); !s.ok()) return s;
   if (absl::Status s = config->GetStringList("audiences", &claims.audiences); !s.ok()) return s;
-  if (absl::Status s = ReadAlgorithms(*config, &out.options.algorithms); !s.ok()) return s;
-  std::optional<absl::Duration> skew;
-  if (absl::Status s = config->GetDuration("clock_skew", &skew); !s.ok()) return s;
-  if (skew) claims.clock_skew = *skew;
-  if (absl::Status s = config->GetBool("require_exp", &claims.require_exp); !s.ok()) return s;
-  if (absl::Status s = config->GetDuration("max_lifetime", &claims.max_lifetime); !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = config->GetStringList("required_claims", &claims.required_claims);
-      !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = config->GetString("typ", &claims.typ); !s.ok()) return s;
-  if (absl::Status s = config->GetStringList("subjects", &claims.subjects); !s.ok()) return s;
-  int64_t max_token_size = static_cast<int64_t>(out.options.max_token_size);
-  if (absl::Status s = config->GetInteger("max_token_size", 16, kMaxTokenSizeLimit,
-                                          &max_token_size);
-      !s.ok()) {
-    return s;
-  }
-  out.options.max_token_size = static_cast<size_t>(max_token_size);
-  int64_t candidates = static_cast<int64_t>(out.options.max_key_candidates);
-  if (absl::Status s = config->GetInteger("max_key_candidates", 1, 64, &candidates); !s.ok()) {
-    return s;
-  }
-  out.options.max_key_candidates = static_cast<size_t>(candidates);
-  if (absl::Status s = ReadCache(*config, &out.options.cache); !s.ok()) return s;
-  if (absl::Status s = ReadDurationInto(*config, "async_timeout", &out.options.async_timeout);
-      !s.ok()) {
-    return s;
-  }
+  if (absl::Status s = ReadVerifyOptions(*config, &out.options); !s.ok()) return s;
   if (absl::Status s = config->CheckAllKeysKnown(); !s.ok()) return s;
   return out;
+}
+
+absl::StatusOr<KeyProvider> MakeKeyProvider(ProviderSpec spec, absl::Duration file_check_interval,
+                                            HttpClient* http, Scheduler* scheduler) {
+  KeyProvider provider;
+  provider.issuer = spec.issuer;
+  if (spec.inline_keys) {
+    provider.keys =
+        KeySource::Fixed(std::move(spec.inline_keys->keys), std::move(spec.inline_keys->warnings));
+  } else if (spec.file) {
+    absl::StatusOr<std::unique_ptr<KeySource>> file =
+        KeySource::File(*spec.file, file_check_interval, scheduler);
+    if (!file.ok()) {
+      return absl::InvalidArgumentError(StrCat("jwks_file: ", file.status().message()));
+    }
+    provider.keys = std::move(*file);
+  } else {
+    absl::StatusOr<std::unique_ptr<KeySource>> remote =
+        KeySource::Remote(std::move(*spec.remote), http, scheduler);
+    if (!remote.ok()) return remote.status();
+    provider.keys = std::move(*remote);
+  }
+  return provider;
 }
 
 absl::StatusOr<std::unique_ptr<JwtVerifier>> BuildVerifier(VerifierConfig config,
@@ -284,25 +327,10 @@ absl::StatusOr<std::unique_ptr<JwtVerifier>> BuildVerifier(VerifierConfig config
   }
   std::vector<KeyProvider> providers;
   for (ProviderSpec& spec : config.providers) {
-    KeyProvider provider;
-    provider.issuer = spec.issuer;
-    if (spec.inline_keys) {
-      provider.keys =
-          KeySource::Fixed(std::move(spec.inline_keys->keys), std::move(spec.inline_keys->warnings));
-    } else if (spec.file) {
-      absl::StatusOr<std::unique_ptr<KeySource>> file =
-          KeySource::File(*spec.file, config.file_check_interval, scheduler.get());
-      if (!file.ok()) {
-        return absl::InvalidArgumentError(StrCat("jwks_file: ", file.status().message()));
-      }
-      provider.keys = std::move(*file);
-    } else {
-      absl::StatusOr<std::unique_ptr<KeySource>> remote =
-          KeySource::Remote(std::move(*spec.remote), http.get(), scheduler.get());
-      if (!remote.ok()) return remote.status();
-      provider.keys = std::move(*remote);
-    }
-    providers.push_back(std::move(provider));
+    absl::StatusOr<KeyProvider> provider =
+        MakeKeyProvider(std::move(spec), config.file_check_interval, http.get(), scheduler.get());
+    if (!provider.ok()) return provider.status();
+    providers.push_back(std::move(*provider));
   }
   return JwtVerifier::Create(std::move(providers), std::move(config.options), std::move(http),
                              std::move(scheduler));
