@@ -42,8 +42,18 @@ bool IsIpv4Loopback(std::string_view host) {
   return octets == 4 && first == 127;
 }
 
+// Bad quotes the URL in the error, with any user information (credentials)
+// replaced by "***": error messages end up in logs.
 absl::Status Bad(std::string_view text, std::string_view why) {
-  return absl::InvalidArgumentError(ToAbsl(StrCat("URL \"", text.substr(0, 200), "\": ", why)));
+  std::string shown(text.substr(0, 200));
+  size_t scheme_end = shown.find("://");
+  size_t authority_start = scheme_end == std::string::npos ? 0 : scheme_end + 3;
+  size_t authority_end = shown.find_first_of("/?#", authority_start);
+  size_t at = shown.rfind('@', authority_end == std::string::npos ? shown.size() : authority_end);
+  if (at != std::string::npos && at >= authority_start) {
+    shown.replace(authority_start, at - authority_start, "***");
+  }
+  return absl::InvalidArgumentError(ToAbsl(StrCat("URL \"", shown, "\": ", why)));
 }
 
 }  // namespace
@@ -53,7 +63,9 @@ absl::StatusOr<Url> Url::Parse(std::string_view text) {
   size_t colon = text.find("://");
   if (colon == std::string_view::npos) return Bad(text, "needs a scheme (https://...)");
   url.scheme = Lower(text.substr(0, colon));
-  if (url.scheme != "http" && url.scheme != "https") return Bad(text, "scheme must be http or https");
+  if (url.scheme != "http" && url.scheme != "https") {
+    return Bad(text, "scheme must be http or https");
+  }
   std::string_view rest = text.substr(colon + 3);
   for (char c : rest) {
     if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {

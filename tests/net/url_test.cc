@@ -58,5 +58,14 @@ TEST(UrlTest, PlainHttpOnlyForLoopbackUnlessAllowed) {
   EXPECT_TRUE(CheckFetchAllowed(*Url::Parse("http://idp.example/"), true).ok());
 }
 
+TEST(Url, ErrorsNeverQuoteCredentials) {
+  absl::StatusOr<Url> url = Url::Parse("https://alice:hunter2@idp.example/path");
+  ASSERT_FALSE(url.ok());
+  std::string message(url.status().message());
+  EXPECT_EQ(message.find("hunter2"), std::string::npos) << message;
+  EXPECT_EQ(message.find("alice"), std::string::npos) << message;
+  EXPECT_NE(message.find("***@idp.example"), std::string::npos) << message;
+}
+
 }  // namespace
 }  // namespace authgate
