@@ -4,6 +4,7 @@
 // nothing else. No exception leaves this file.
 
 #include "authgate/authgate.h"
+#include "internal.h"
 
 #include <cmath>
 #include <cstdio>
@@ -30,13 +31,6 @@ static_assert(static_cast<uint32_t>(authgate::Reason::kLifetimeTooLong) ==
                   authgate::kMaxReason == AUTHGATE_REASON_PROVIDER_UNAVAILABLE,
               "the C reasons must mirror authgate::Reason");
 
-struct authgate_error {
-  authgate_status status;
-  authgate_reason reason;
-  std::string message;
-  bool is_static;  // the preallocated out-of-memory error is never freed
-};
-
 struct authgate_verifier {
   std::unique_ptr<authgate::JwtVerifier> verifier;
   std::vector<std::string> warnings;
@@ -53,56 +47,11 @@ struct authgate_result {
 
 namespace {
 
-authgate_error kOutOfMemory{AUTHGATE_OUT_OF_MEMORY, AUTHGATE_REASON_NONE, "out of memory", true};
-
-authgate_status Fail(authgate_error** error, authgate_status status, std::string_view message,
-                     authgate_reason reason = AUTHGATE_REASON_NONE) {
-  if (error != nullptr) {
-    auto* e = new (std::nothrow) authgate_error{status, reason, std::string(), false};
-    if (e == nullptr) {
-      *error = &kOutOfMemory;
-      return status;
-    }
-    try {
-      e->message.assign(message.data(), message.size());
-    } catch (...) {
-      delete e;
-      *error = &kOutOfMemory;
-      return status;
-    }
-    *error = e;
-  }
-  return status;
-}
-
-authgate_status Ok(authgate_error** error) {
-  if (error != nullptr) *error = nullptr;
-  return AUTHGATE_OK;
-}
-
-// Runs `body`, turning escaping exceptions into statuses.
-template <typename Body>
-authgate_status Guard(authgate_error** error, Body body) {
-  try {
-    return body();
-  } catch (const std::bad_alloc&) {
-    if (error != nullptr) *error = &kOutOfMemory;
-    return AUTHGATE_OUT_OF_MEMORY;
-  } catch (const std::exception& e) {
-    return Fail(error, AUTHGATE_INTERNAL, e.what());
-  } catch (...) {
-    return Fail(error, AUTHGATE_INTERNAL, "unknown exception");
-  }
-}
-
-// CopyOut returns a NUL-terminated malloc copy, freed by authgate_string_free.
-char* CopyOut(std::string_view text) {
-  char* copy = static_cast<char*>(std::malloc(text.size() + 1));
-  if (copy == nullptr) return nullptr;
-  std::memcpy(copy, text.data(), text.size());
-  copy[text.size()] = '\0';
-  return copy;
-}
+using authgate::capi::CopyOut;
+using authgate::capi::Fail;
+using authgate::capi::Guard;
+using authgate::capi::kOutOfMemory;
+using authgate::capi::Ok;
 
 authgate::JsonValue FindClaim(const authgate_result* result, const char* name, size_t name_len) {
   return result->token.claims().Find(std::string_view(name, name_len));

@@ -137,7 +137,8 @@ typedef enum authgate_reason {
   AUTHGATE_REASON_LIFETIME_TOO_LONG = 18,
   /* The ID token's `nonce` is missing or is not the one this login sent. */
   AUTHGATE_REASON_NONCE_MISMATCH = 19,
-  /* The session cookie is missing a part, was altered, or was sealed for another name, host or key. */
+  /* The session cookie is missing a part, was altered, or was sealed for another
+   * name, host or key. */
   AUTHGATE_REASON_SESSION_INVALID = 20,
   /* The session passed its absolute lifetime or its idle timeout. */
   AUTHGATE_REASON_SESSION_EXPIRED = 21,
@@ -159,7 +160,8 @@ typedef enum authgate_reason {
   AUTHGATE_REASON_INSUFFICIENT_CLAIMS = 29,
   /* No route rule matches the request: denied (fail closed). */
   AUTHGATE_REASON_NO_MATCHING_RULE = 30,
-  /* The request path is malformed: an encoded '/', '\\' or NUL, bad percent-encoding, or it climbs above the root. */
+  /* The request path is malformed: an encoded '/', '\\' or NUL, bad
+   * percent-encoding, or it climbs above the root. */
   AUTHGATE_REASON_INVALID_PATH = 31,
   /* The route needs a browser session and the request has none. */
   AUTHGATE_REASON_LOGIN_REQUIRED = 32,
@@ -414,6 +416,233 @@ AUTHGATE_API authgate_status authgate_token_decode(char **out_header, size_t *ou
                                                    char **out_payload, size_t *out_payload_len,
                                                    const char *token, size_t token_len,
                                                    authgate_error **error);
+
+/* ------------------------------------------------------------------------ */
+/* The decision engine                                                       */
+/* ------------------------------------------------------------------------ */
+
+/* authgate_engine decides about whole HTTP requests: the OpenID Connect
+ * login (redirect, callback, refresh, sign-out) with its session cookies, the
+ * Bearer JWT check, route rules and claim conditions. It is what the sidecar
+ * runs, for every host. Thread-safety: after creation an engine may be used
+ * from any number of threads at once; free it only when no call is running.
+ * Threads: the engine runs one HTTP thread (libcurl) and one timer thread. */
+typedef struct authgate_engine authgate_engine;
+
+/* authgate_request is an incoming request, built by the host. Not
+ * thread-safe: one thread builds it; the engine copies what it keeps, so it
+ * may be freed or reused as soon as the evaluate call returns. */
+typedef struct authgate_request authgate_request;
+
+/* authgate_decision is the engine's answer about one request: immutable,
+ * safe to read from any thread. */
+typedef struct authgate_decision authgate_decision;
+
+/* authgate_engine_new creates an engine from `config` (`config_len` bytes of
+ * JSON, docs/config.md "engine"): ${VAR} and ${file:PATH} references in its
+ * strings are resolved first. Key and discovery fetches start at once. On
+ * AUTHGATE_OK *out_engine owns the engine (free it with
+ * authgate_engine_free()); an invalid document is AUTHGATE_INVALID_CONFIG
+ * with a message naming the key. */
+AUTHGATE_API authgate_status authgate_engine_new(authgate_engine **out_engine, const char *config,
+                                                 size_t config_len, authgate_error **error);
+
+/* authgate_engine_free releases `engine`. Pending asynchronous evaluations
+ * get their callback (a 503 decision) before it returns. NULL is a no-op. */
+AUTHGATE_API void authgate_engine_free(authgate_engine *engine);
+
+/* authgate_engine_ready returns 1 when the provider metadata and every key
+ * source are loaded, else 0. Never blocks. */
+AUTHGATE_API int authgate_engine_ready(const authgate_engine *engine);
+
+/* authgate_engine_wait_ready blocks until the engine is ready or `timeout_ms`
+ * passes (AUTHGATE_TIMEOUT). */
+AUTHGATE_API authgate_status authgate_engine_wait_ready(const authgate_engine *engine,
+                                                        uint32_t timeout_ms,
+                                                        authgate_error **error);
+
+/* authgate_engine_warning_count and authgate_engine_warning give the
+ * configuration's warnings (e.g. cookies without Secure on plain http); each
+ * string is NUL-terminated and borrowed from `engine`; NULL past the end. */
+AUTHGATE_API size_t authgate_engine_warning_count(const authgate_engine *engine);
+AUTHGATE_API const char *authgate_engine_warning(const authgate_engine *engine, size_t index);
+
+/* authgate_engine_stats_json returns counters as a JSON object: decisions by
+ * outcome, refusals by reason, logins started/completed/failed, refreshes
+ * and refresh failures. *out_json is owned by the caller (free with
+ * authgate_string_free()); `out_len` is optional. */
+AUTHGATE_API authgate_status authgate_engine_stats_json(char **out_json, size_t *out_len,
+                                                        const authgate_engine *engine,
+                                                        authgate_error **error);
+
+/* authgate_request_field names the parts of a request the host sets. */
+typedef enum authgate_request_field {
+  AUTHGATE_REQUEST_METHOD = 0,         /* "GET", as received */
+  AUTHGATE_REQUEST_SCHEME = 1,         /* "http" or "https", as the client used */
+  AUTHGATE_REQUEST_AUTHORITY = 2,      /* host[:port]: the Host header */
+  AUTHGATE_REQUEST_TARGET = 3,         /* path and query, undecoded: "/a?b=1" */
+  AUTHGATE_REQUEST_CLIENT_ADDRESS = 4  /* the peer's IP address */
+} authgate_request_field;
+
+/* authgate_request_new returns an empty request owned by the caller (free it
+ * with authgate_request_free()), or NULL when out of memory. */
+AUTHGATE_API authgate_request *authgate_request_new(void);
+
+/* authgate_request_free releases `request`. NULL is a no-op. */
+AUTHGATE_API void authgate_request_free(authgate_request *request);
+
+/* authgate_request_set sets one field to `value` (`len` bytes, copied).
+ * AUTHGATE_INVALID_ARGUMENT for an unknown field. */
+AUTHGATE_API authgate_status authgate_request_set(authgate_request *request,
+                                                  authgate_request_field field, const char *value,
+                                                  size_t len);
+
+/* authgate_request_add_header appends a header (both copied); repeated
+ * headers are added once each, in arrival order. */
+AUTHGATE_API authgate_status authgate_request_add_header(authgate_request *request,
+                                                         const char *name, size_t name_len,
+                                                         const char *value, size_t value_len);
+
+/* authgate_engine_evaluate decides about `request`, waiting for a token
+ * exchange, refresh or key refetch up to the configured `evaluate_timeout`
+ * (then the decision is a 504). For thread-per-request hosts. On AUTHGATE_OK
+ * *out_decision is owned by the caller (authgate_decision_free()). A refused
+ * request is still AUTHGATE_OK: the refusal is the decision. */
+AUTHGATE_API authgate_status authgate_engine_evaluate(authgate_decision **out_decision,
+                                                      const authgate_engine *engine,
+                                                      const authgate_request *request,
+                                                      authgate_error **error);
+
+/* authgate_decision_callback receives a decision that needed the network.
+ * It runs on a library thread (the HTTP or timer thread): return quickly and
+ * never call authgate_engine_free() from it. `decision` is owned by the
+ * callee (authgate_decision_free()). */
+typedef void (*authgate_decision_callback)(authgate_decision *decision, void *userdata);
+
+/* authgate_engine_evaluate_async never blocks. When the decision is known at
+ * once it returns AUTHGATE_OK with *out_decision set (owned by the caller)
+ * and `callback` is not called. Otherwise it returns AUTHGATE_PENDING,
+ * *out_decision is NULL, and `callback` runs exactly once later with the
+ * decision. */
+AUTHGATE_API authgate_status authgate_engine_evaluate_async(
+    authgate_decision **out_decision, const authgate_engine *engine,
+    const authgate_request *request, authgate_decision_callback callback, void *userdata,
+    authgate_error **error);
+
+/* authgate_action is what the host does with a decision. */
+typedef enum authgate_action {
+  /* Forward to the upstream: at authgate_decision_upstream_target(), after
+   * removing the AUTHGATE_HEADERS_REMOVE headers and then setting the
+   * AUTHGATE_HEADERS_SET ones; add the AUTHGATE_HEADERS_RESPONSE headers to
+   * the upstream's response. */
+  AUTHGATE_ACTION_ALLOW = 0,
+  /* Answer the client with authgate_decision_status(), the
+   * AUTHGATE_HEADERS_RESPONSE headers and authgate_decision_body(). */
+  AUTHGATE_ACTION_RESPOND = 1
+} authgate_action;
+
+/* authgate_header_list selects one of a decision's header lists. Names are
+ * lowercase. */
+typedef enum authgate_header_list {
+  AUTHGATE_HEADERS_REMOVE = 0,   /* request headers to remove (values empty) */
+  AUTHGATE_HEADERS_SET = 1,      /* request headers to set, replacing any */
+  AUTHGATE_HEADERS_RESPONSE = 2  /* headers for the answer to the client */
+} authgate_header_list;
+
+/* authgate_decision_free releases `decision`. NULL is a no-op. */
+AUTHGATE_API void authgate_decision_free(authgate_decision *decision);
+
+AUTHGATE_API authgate_action authgate_decision_action(const authgate_decision *decision);
+
+/* authgate_decision_status returns the HTTP status to answer with
+ * (AUTHGATE_ACTION_RESPOND), 0 for AUTHGATE_ACTION_ALLOW. */
+AUTHGATE_API int authgate_decision_status(const authgate_decision *decision);
+
+/* The strings below are NUL-terminated and borrowed from `decision`; the
+ * optional `out_len` receives their length. */
+
+/* authgate_decision_upstream_target: the normalised path the rules saw, with
+ * the original query ("" when responding). */
+AUTHGATE_API const char *authgate_decision_upstream_target(const authgate_decision *decision,
+                                                           size_t *out_len);
+/* authgate_decision_body: the answer's body ("" when allowing). */
+AUTHGATE_API const char *authgate_decision_body(const authgate_decision *decision,
+                                                size_t *out_len);
+
+/* authgate_decision_header_count returns the number of headers in `list`. */
+AUTHGATE_API size_t authgate_decision_header_count(const authgate_decision *decision,
+                                                   authgate_header_list list);
+
+/* authgate_decision_header returns header `index` of `list` through the
+ * out-parameters (borrowed, NUL-terminated). AUTHGATE_NOT_FOUND past the end. */
+AUTHGATE_API authgate_status authgate_decision_header(const authgate_decision *decision,
+                                                      authgate_header_list list, size_t index,
+                                                      const char **out_name, size_t *out_name_len,
+                                                      const char **out_value,
+                                                      size_t *out_value_len);
+
+/* For logs and metrics: why a request was refused (AUTHGATE_REASON_NONE
+ * when allowed), a detail fit for a log (never a token or secret), the rule
+ * that matched ("" when none), and the outcome's stable name ("allowed",
+ * "login_redirect", "logged_in", "signed_out", "unauthorized", "forbidden",
+ * "bad_request", "unavailable"; static). */
+AUTHGATE_API authgate_reason authgate_decision_reason(const authgate_decision *decision);
+AUTHGATE_API const char *authgate_decision_detail(const authgate_decision *decision,
+                                                  size_t *out_len);
+AUTHGATE_API const char *authgate_decision_rule(const authgate_decision *decision);
+AUTHGATE_API const char *authgate_decision_outcome(const authgate_decision *decision);
+
+/* ------------------------------------------------------------------------ */
+/* Signed cookies                                                            */
+/* ------------------------------------------------------------------------ */
+
+/* authgate_cookie_signer signs values for cookies (or URL parameters) with
+ * HMAC-SHA256, bound to a cookie name, a host and an expiry: the primitive
+ * the engine signs its login `state` with. Keys are derived with HKDF-SHA256
+ * from the secrets; the first signs, all verify (rotation). Thread-safe. */
+typedef struct authgate_cookie_signer authgate_cookie_signer;
+
+/* authgate_cookie_signer_new derives the keys from `count` secrets (1 to 8,
+ * each `secret_lens[i]` bytes, at least 32). *out_signer is owned by the
+ * caller (authgate_cookie_signer_free()). */
+AUTHGATE_API authgate_status authgate_cookie_signer_new(authgate_cookie_signer **out_signer,
+                                                        const char *const *secrets,
+                                                        const size_t *secret_lens, size_t count,
+                                                        authgate_error **error);
+
+/* authgate_cookie_signer_free releases `signer`. NULL is a no-op. */
+AUTHGATE_API void authgate_cookie_signer_free(authgate_cookie_signer *signer);
+
+/* authgate_cookie_sign returns the signed text of `value` for cookie `name`
+ * on `host`, valid until `expires_at` (seconds since the Unix epoch). The
+ * text uses only [A-Za-z0-9._-]. *out_text is owned by the caller
+ * (authgate_string_free()); `out_len` is optional. */
+AUTHGATE_API authgate_status authgate_cookie_sign(char **out_text, size_t *out_len,
+                                                  const authgate_cookie_signer *signer,
+                                                  const char *name, size_t name_len,
+                                                  const char *host, size_t host_len,
+                                                  int64_t expires_at, const char *value,
+                                                  size_t value_len, authgate_error **error);
+
+/* authgate_cookie_verify checks `text` for cookie `name` on `host` at the
+ * current time (authgate_cookie_verify_at: at `now`, seconds since the Unix
+ * epoch). On AUTHGATE_OK *out_value owns the value (NUL-terminated, may hold
+ * NUL bytes: use *out_len; free with authgate_string_free()). A forged,
+ * altered, or differently bound text is AUTHGATE_REJECTED with
+ * AUTHGATE_REASON_SESSION_INVALID, an expired one with
+ * AUTHGATE_REASON_SESSION_EXPIRED. */
+AUTHGATE_API authgate_status authgate_cookie_verify(char **out_value, size_t *out_len,
+                                                    const authgate_cookie_signer *signer,
+                                                    const char *name, size_t name_len,
+                                                    const char *host, size_t host_len,
+                                                    const char *text, size_t text_len,
+                                                    authgate_error **error);
+AUTHGATE_API authgate_status authgate_cookie_verify_at(char **out_value, size_t *out_len,
+                                                       const authgate_cookie_signer *signer,
+                                                       const char *name, size_t name_len,
+                                                       const char *host, size_t host_len,
+                                                       const char *text, size_t text_len,
+                                                       int64_t now, authgate_error **error);
 
 /* authgate_string_free releases a string the library returned as owned. NULL
  * is a no-op. */

@@ -1,0 +1,854 @@
+// Copyright authgate authors. SPDX-License-Identifier: Apache-2.0
+//
+// The engine end to end, in process: a fake OpenID Provider on an injected
+// clock, a browser simulated by a cookie jar, and the attacks the login flow
+// and the rules must withstand.
+
+#include "engine/engine.h"
+
+#include <chrono>
+#include <map>
+#include <thread>
+
+#include "engine/fake_identity_provider.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "net/query_string.h"
+#include "text.h"
+
+namespace authgate {
+namespace {
+
+using ::testing::Contains;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+using ::testing::Pair;
+using testing::FakeIdentityProvider;
+
+constexpr std::string_view kSessionCookie = "__Host-authgate_session";
+constexpr std::string_view kFlowPrefix = "__Host-authgate_flow.";
+
+std::string Config(std::string_view extra_oidc = "", std::string_view secret =
+                                                          "0123456789abcdef0123456789abcdef-one") {
+  return StrCat(R"({
+    "session": {"secret": ")", secret, R"(", "lifetime": "8h", "idle_timeout": "1h"},
+    "oidc": {"issuer": "https://idp.test", "client_id": "hello-world",
+             "client_secret": "${CLIENT_SECRET}", "redirect_uri": "https://app.test/callback",
+             "scopes": ["openid", "profile"], "signout_path": "/signout",
+             "forward_bearer_token": true,
+             "claim_to_headers": [{"claim": "sub", "header": "X-Authgate-Sub"},
+                                  {"claim": "email", "header": "x-authgate-email"}])",
+                extra_oidc, R"(},
+    "jwt": {"providers": {"idp": {"issuer": "https://idp.test", "audiences": ["api"],
+                                  "typ": "at+jwt",
+                                  "claim_to_headers": [{"claim": "sub", "header": "x-authgate-sub"}]}}},
+    "evaluate_timeout": "5s",
+    "rules": [
+      {"match": {"prefix": "/public"}, "requires": "none"},
+      {"name": "api", "match": {"prefix": "/api"}, "requires": {"jwt": ["idp"]},
+       "claims": {"scope": {"contains": "api:read"}}},
+      {"match": {"prefix": "/admin"}, "requires": "login", "claims": {"roles": {"contains": "admin"}}},
+      {"match": {"prefix": "/ops"}, "requires": "login",
+       "claims": [{"claim": "realm_access.roles", "contains": "ops"}]},
+      {"match": {"prefix": "/team"}, "requires": "login",
+       "claims": [{"claim": ["https://example.com/team"], "equals": "red"}]},
+      {"match": {"prefix": "/either"}, "requires": {"login_or_jwt": ["idp"]}},
+      {"match": {"prefix": "/maybe"}, "requires": {"jwt": ["idp"], "allow_missing": true}},
+      {"match": {"prefix": "/private"}, "requires": "login"},
+      {"match": {"path": "/"}, "requires": "login"}
+    ]})");
+}
+
+std::optional<std::string> HeaderOf(const std::vector<std::pair<std::string, std::string>>& headers,
+                                    std::string_view name) {
+  for (const auto& [key, value] : headers) {
+    if (EqualsIgnoreCase(key, name)) return value;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> SetCookies(const Decision& d) {
+  std::vector<std::string> out;
+  for (const auto& [key, value] : d.response_headers) {
+    if (key == "set-cookie") out.push_back(value);
+  }
+  return out;
+}
+
+std::string QueryParam(std::string_view url, std::string_view name) {
+  size_t q = url.find('?');
+  for (const auto& [key, value] : ParseQueryString(q == std::string_view::npos ? "" : url.substr(q + 1))) {
+    if (key == name) return value;
+  }
+  return "";
+}
+
+// A browser's cookie store for one site.
+struct Browser {
+  std::map<std::string, std::string> cookies;
+  std::string host = "app.test";
+
+  void Apply(const Decision& d) {
+    for (const std::string& line : SetCookies(d)) {
+      size_t eq = line.find('='), semi = line.find(';');
+      std::string name = line.substr(0, eq);
+      std::string value = line.substr(eq + 1, semi - eq - 1);
+      if (line.find("Max-Age=0") != std::string::npos) {
+        cookies.erase(name);
+      } else {
+        cookies[name] = value;
+      }
+    }
+  }
+  std::string CookieHeader() const {
+    std::string header;
+    for (const auto& [name, value] : cookies) {
+      if (!header.empty()) header += "; ";
+      header += name + "=" + value;
+    }
+    return header;
+  }
+  Request Get(std::string target, bool html = true) const {
+    Request r;
+    r.method = "GET";
+    r.scheme = "https";
+    r.authority = host;
+    r.target = std::move(target);
+    if (html) r.headers.emplace_back("Accept", "text/html,application/xhtml+xml");
+    if (!cookies.empty()) r.headers.emplace_back("Cookie", CookieHeader());
+    r.client_address = "192.0.2.7";
+    return r;
+  }
+  std::string FlowCookieName() const {
+    for (const auto& [name, value] : cookies) {
+      if (name.rfind(kFlowPrefix, 0) == 0) return name;
+    }
+    return "";
+  }
+  size_t FlowCookieCount() const {
+    size_t n = 0;
+    for (const auto& [name, value] : cookies) n += name.rfind(kFlowPrefix, 0) == 0 ? 1 : 0;
+    return n;
+  }
+};
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void Start(const std::string& config = Config()) {
+    engine_ = Make(config);
+    ASSERT_NE(engine_, nullptr);
+  }
+
+  std::unique_ptr<Engine> Make(const std::string& config) {
+    auto scheduler = std::make_unique<ManualScheduler>(clock_);
+    ManualScheduler* raw = scheduler.get();
+    EngineDependencies deps;
+    deps.http = idp_.NewClient();
+    deps.scheduler = std::move(scheduler);
+    deps.environment = [](std::string_view name) -> std::optional<std::string> {
+      if (name == "CLIENT_SECRET") return std::string(FakeIdentityProvider::kClientSecret);
+      return std::nullopt;
+    };
+    absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(config, std::move(deps));
+    EXPECT_TRUE(engine.ok()) << engine.status();
+    if (!engine.ok()) return nullptr;
+    schedulers_.push_back(raw);
+    for (int i = 0; i < 1000 && !(*engine)->Ready(); ++i) {
+      raw->RunDue();
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    EXPECT_TRUE((*engine)->Ready());
+    return std::move(*engine);
+  }
+
+  // Plays a whole login in `browser` starting at `target`; returns the
+  // callback's decision.
+  Decision Login(Browser& browser, const std::string& target = "/private/page?x=1",
+                 const std::string& claims_patch = "{}") {
+    Decision start = engine_->Evaluate(browser.Get(target));
+    EXPECT_EQ(start.status, 302);
+    browser.Apply(start);
+    std::string location = HeaderOf(start.response_headers, "location").value_or("");
+    std::string code = idp_.Authorize(location, claims_patch);
+    EXPECT_FALSE(code.empty()) << location;
+    Decision callback = engine_->Evaluate(browser.Get(
+        StrCat("/callback?code=", code, "&state=", QueryParam(location, "state"),
+               "&iss=https%3A%2F%2Fidp.test")));
+    browser.Apply(callback);
+    return callback;
+  }
+
+  ManualClock clock_{absl::FromUnixSeconds(1800000000)};
+  FakeIdentityProvider idp_{"https://idp.test", clock_};
+  std::vector<ManualScheduler*> schedulers_;
+  std::unique_ptr<Engine> engine_;
+};
+
+// ---- the login flow ----
+
+TEST_F(EngineTest, UnauthenticatedBrowserIsSentToTheProviderWithPkce) {
+  Start();
+  Browser browser;
+  Decision d = engine_->Evaluate(browser.Get("/private/page?x=1"));
+  EXPECT_EQ(d.action, Decision::Action::kRespond);
+  EXPECT_EQ(d.status, 302);
+  EXPECT_EQ(d.outcome, Outcome::kLoginRedirect);
+  EXPECT_EQ(d.reason, Reason::kLoginRequired);
+  std::string location = HeaderOf(d.response_headers, "location").value_or("");
+  EXPECT_EQ(location.rfind("https://idp.test/auth?", 0), 0u) << location;
+  EXPECT_EQ(QueryParam(location, "response_type"), "code");
+  EXPECT_EQ(QueryParam(location, "client_id"), "hello-world");
+  EXPECT_EQ(QueryParam(location, "redirect_uri"), "https://app.test/callback");
+  EXPECT_EQ(QueryParam(location, "scope"), "openid profile");
+  EXPECT_EQ(QueryParam(location, "code_challenge_method"), "S256");
+  EXPECT_EQ(QueryParam(location, "code_challenge").size(), 43u);
+  EXPECT_FALSE(QueryParam(location, "state").empty());
+  EXPECT_FALSE(QueryParam(location, "nonce").empty());
+  std::vector<std::string> cookies = SetCookies(d);
+  ASSERT_EQ(cookies.size(), 1u);
+  EXPECT_EQ(cookies[0].rfind(kFlowPrefix, 0), 0u) << cookies[0];
+  EXPECT_THAT(cookies[0], HasSubstr("; Secure"));
+  EXPECT_THAT(cookies[0], HasSubstr("; HttpOnly"));
+  EXPECT_THAT(cookies[0], HasSubstr("; SameSite=Lax"));
+  EXPECT_THAT(cookies[0], HasSubstr("; Path=/"));
+  EXPECT_THAT(cookies[0], Not(HasSubstr(QueryParam(location, "nonce"))));
+  EXPECT_EQ(HeaderOf(d.response_headers, "cache-control"), "no-store");
+}
+
+TEST_F(EngineTest, LoginLandsOnTheOriginalUrlAndTheSessionIsUsed) {
+  Start();
+  Browser browser;
+  Decision callback = Login(browser);
+  EXPECT_EQ(callback.status, 302);
+  EXPECT_EQ(callback.outcome, Outcome::kLoggedIn);
+  EXPECT_EQ(HeaderOf(callback.response_headers, "location"), "/private/page?x=1");
+  EXPECT_EQ(HeaderOf(callback.response_headers, "cache-control"), "no-store");
+  EXPECT_EQ(HeaderOf(callback.response_headers, "referrer-policy"), "no-referrer");
+  EXPECT_EQ(browser.FlowCookieCount(), 0u) << "the flow cookie is deleted";
+  ASSERT_TRUE(browser.cookies.count(std::string(kSessionCookie)));
+
+  browser.cookies["theme"] = "dark";
+  Request request = browser.Get("/private/page?x=1");
+  request.headers.emplace_back("X-Authgate-Sub", "mallory");
+  request.headers.emplace_back("Authorization", "Bearer forged");
+  Decision d = engine_->Evaluate(request);
+  ASSERT_EQ(d.action, Decision::Action::kAllow) << d.detail;
+  EXPECT_EQ(d.upstream_target, "/private/page?x=1");
+  EXPECT_THAT(d.remove_headers, Contains("x-authgate-sub"));
+  EXPECT_THAT(d.remove_headers, Contains("authorization"));
+  EXPECT_THAT(d.remove_headers, Contains("cookie"));
+  EXPECT_THAT(d.set_headers, Contains(Pair("x-authgate-sub", "alice")));
+  EXPECT_THAT(d.set_headers, Contains(Pair("x-authgate-email", "alice@example.com")));
+  EXPECT_THAT(d.set_headers, Contains(Pair("cookie", "theme=dark")));
+  std::optional<std::string> bearer = HeaderOf(d.set_headers, "authorization");
+  ASSERT_TRUE(bearer);
+  EXPECT_EQ(bearer->rfind("Bearer ey", 0), 0u);
+  EXPECT_EQ(engine_->Stats().logins_completed, 1u);
+}
+
+TEST_F(EngineTest, TwoTabsLoginAtOnce) {
+  Start();
+  Browser browser;
+  Decision first = engine_->Evaluate(browser.Get("/private/one"));
+  browser.Apply(first);
+  Decision second = engine_->Evaluate(browser.Get("/private/two"));
+  browser.Apply(second);
+  EXPECT_EQ(browser.FlowCookieCount(), 2u);
+  // The first tab completes first.
+  std::string location = *HeaderOf(first.response_headers, "location");
+  std::string code = idp_.Authorize(location);
+  Decision done = engine_->Evaluate(browser.Get(StrCat(
+      "/callback?code=", code, "&state=", QueryParam(location, "state"), "&iss=https://idp.test")));
+  EXPECT_EQ(HeaderOf(done.response_headers, "location"), "/private/one");
+  browser.Apply(done);
+  EXPECT_EQ(browser.FlowCookieCount(), 1u);
+}
+
+TEST_F(EngineTest, PendingLoginsAreBounded) {
+  Start();
+  Browser browser;
+  for (int i = 0; i < 9; ++i) {
+    clock_.Advance(absl::Seconds(1));
+    browser.Apply(engine_->Evaluate(browser.Get(StrCat("/private/", i))));
+    EXPECT_LE(browser.FlowCookieCount(), 5u);
+  }
+  EXPECT_EQ(browser.FlowCookieCount(), 5u);
+}
+
+TEST_F(EngineTest, ReturnUrlStaysOnTheSameOrigin) {
+  Start();
+  Browser browser;
+  // Repeated slashes are merged before the target is remembered: never a
+  // protocol-relative "//evil.example" in the Location.
+  Decision d = Login(browser, "//private/x");
+  EXPECT_EQ(HeaderOf(d.response_headers, "location"), "/private/x");
+}
+
+TEST_F(EngineTest, NonBrowserRequestsGet401InsteadOfARedirect) {
+  Start();
+  Browser browser;
+  Request xhr = browser.Get("/private");
+  xhr.headers.emplace_back("X-Requested-With", "XMLHttpRequest");
+  Decision d = engine_->Evaluate(xhr);
+  EXPECT_EQ(d.status, 401);
+  EXPECT_FALSE(HeaderOf(d.response_headers, "location"));
+  Decision api_client = engine_->Evaluate(browser.Get("/private", /*html=*/false));
+  EXPECT_EQ(api_client.status, 401);
+  EXPECT_EQ(api_client.reason, Reason::kLoginRequired);
+}
+
+// ---- callback attacks ----
+
+TEST_F(EngineTest, ForgedStateIs400) {
+  Start();
+  Browser browser;
+  Decision start = engine_->Evaluate(browser.Get("/private"));
+  browser.Apply(start);
+  std::string location = *HeaderOf(start.response_headers, "location");
+  std::string code = idp_.Authorize(location);
+  std::string state = QueryParam(location, "state");
+  state[state.size() - 3] = state[state.size() - 3] == 'A' ? 'B' : 'A';
+  Decision d = engine_->Evaluate(browser.Get(StrCat("/callback?code=", code, "&state=", state)));
+  EXPECT_EQ(d.status, 400);
+  EXPECT_EQ(d.reason, Reason::kStateMismatch);
+  EXPECT_FALSE(HeaderOf(d.response_headers, "location"));
+  EXPECT_EQ(idp_.token_requests(), 0) << "no code exchange for a forged state";
+  Decision missing = engine_->Evaluate(browser.Get(StrCat("/callback?code=", code)));
+  EXPECT_EQ(missing.status, 400);
+  EXPECT_EQ(missing.reason, Reason::kStateMismatch);
+}
+
+TEST_F(EngineTest, StateFromAnotherLoginDoesNotOpenThisFlow) {
+  Start();
+  Browser victim, attacker;
+  Decision mine = engine_->Evaluate(victim.Get("/private"));
+  victim.Apply(mine);
+  Decision theirs = engine_->Evaluate(attacker.Get("/private"));
+  std::string location = *HeaderOf(theirs.response_headers, "location");
+  std::string code = idp_.Authorize(location);
+  // Login CSRF: the attacker's callback URL in the victim's browser.
+  Decision d = engine_->Evaluate(victim.Get(
+      StrCat("/callback?code=", code, "&state=", QueryParam(location, "state"))));
+  EXPECT_EQ(d.status, 400);
+  EXPECT_EQ(d.reason, Reason::kFlowCookieMissing);
+  EXPECT_FALSE(victim.cookies.count(std::string(kSessionCookie)));
+}
+
+TEST_F(EngineTest, MissingFlowCookieIs400) {
+  Start();
+  Browser browser;
+  Decision start = engine_->Evaluate(browser.Get("/private"));
+  std::string location = *HeaderOf(start.response_headers, "location");
+  std::string code = idp_.Authorize(location);
+  Decision d = engine_->Evaluate(
+      browser.Get(StrCat("/callback?code=", code, "&state=", QueryParam(location, "state"))));
+  EXPECT_EQ(d.status, 400);
+  EXPECT_EQ(d.reason, Reason::kFlowCookieMissing);
+}
+
+TEST_F(EngineTest, ReplayedCallbackIsRefused) {
+  Start();
+  Browser browser;
+  Decision start = engine_->Evaluate(browser.Get("/private"));
+  browser.Apply(start);
+  Browser stolen = browser;  // the flow cookie, kept by an attacker
+  std::string location = *HeaderOf(start.response_headers, "location");
+  std::string callback = StrCat("/callback?code=", idp_.Authorize(location), "&state=",
+                                QueryParam(location, "state"), "&iss=https://idp.test");
+  Decision first = engine_->Evaluate(browser.Get(callback));
+  EXPECT_EQ(first.status, 302);
+  browser.Apply(first);
+  Decision again = engine_->Evaluate(browser.Get(callback));
+  EXPECT_EQ(again.status, 400);
+  EXPECT_EQ(again.reason, Reason::kFlowCookieMissing);
+  Decision replay = engine_->Evaluate(stolen.Get(callback));
+  EXPECT_EQ(replay.status, 400);
+  EXPECT_EQ(replay.reason, Reason::kTokenExchangeFailed) << "the code works once";
+  EXPECT_FALSE(HeaderOf(replay.response_headers, "location"));
+}
+
+TEST_F(EngineTest, ExpiredLoginIsRefused) {
+  Start();
+  Browser browser;
+  Decision start = engine_->Evaluate(browser.Get("/private"));
+  browser.Apply(start);
+  std::string location = *HeaderOf(start.response_headers, "location");
+  std::string code = idp_.Authorize(location);
+  clock_.Advance(absl::Minutes(11));
+  Decision d = engine_->Evaluate(
+      browser.Get(StrCat("/callback?code=", code, "&state=", QueryParam(location, "state"))));
+  EXPECT_EQ(d.status, 400);
+  EXPECT_EQ(d.reason, Reason::kStateMismatch);
+}
+
+TEST_F(EngineTest, ProviderErrorIs400) {
+  Start();
+  Browser browser;
+  Decision start = engine_->Evaluate(browser.Get("/private"));
+  browser.Apply(start);
+  std::string location = *HeaderOf(start.response_headers, "location");
+  Decision d = engine_->Evaluate(browser.Get(StrCat(
+      "/callback?error=access_denied&state=", QueryParam(location, "state"))));
+  EXPECT_EQ(d.status, 400);
+  EXPECT_EQ(d.reason, Reason::kAuthorizationError);
+  EXPECT_FALSE(HeaderOf(d.response_headers, "location"));
+  Decision no_state = engine_->Evaluate(browser.Get("/callback?error=access_denied"));
+  EXPECT_EQ(no_state.status, 400);
+  EXPECT_EQ(no_state.reason, Reason::kAuthorizationError);
+}
+
+TEST_F(EngineTest, WrongIssParameterIs400) {
+  Start();
+  Browser browser;
+  Decision start = engine_->Evaluate(browser.Get("/private"));
+  browser.Apply(start);
+  std::string location = *HeaderOf(start.response_headers, "location");
+  std::string code = idp_.Authorize(location);
+  Decision d = engine_->Evaluate(browser.Get(StrCat("/callback?code=", code, "&state=",
+                                                    QueryParam(location, "state"),
+                                                    "&iss=https%3A%2F%2Fevil.test")));
+  EXPECT_EQ(d.status, 400);
+  EXPECT_EQ(d.reason, Reason::kIssuerMismatch);
+}
+
+struct BadIdToken {
+  const char* name;
+  const char* patch;
+  Reason reason;
+};
+
+void PrintTo(const BadIdToken& c, std::ostream* os) { *os << c.name; }
+
+class BadIdTokenTest : public EngineTest, public ::testing::WithParamInterface<BadIdToken> {};
+
+TEST_P(BadIdTokenTest, LoginFails) {
+  Start();
+  Browser browser;
+  Decision d = Login(browser, "/private", GetParam().patch);
+  EXPECT_EQ(d.status, 400) << GetParam().name;
+  EXPECT_EQ(d.reason, GetParam().reason) << GetParam().name << ": " << d.detail;
+  EXPECT_FALSE(browser.cookies.count(std::string(kSessionCookie)));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Engine, BadIdTokenTest,
+    ::testing::Values(BadIdToken{"wrong_nonce", R"({"nonce":"not-the-one"})", Reason::kNonceMismatch},
+                      BadIdToken{"missing_nonce", R"({"nonce":null})", Reason::kMissingClaim},
+                      BadIdToken{"wrong_aud", R"({"aud":"someone-else"})", Reason::kAudienceMismatch},
+                      BadIdToken{"missing_aud", R"({"aud":null})", Reason::kMissingClaim},
+                      BadIdToken{"wrong_iss", R"({"iss":"https://evil.test"})", Reason::kIssuerMismatch},
+                      BadIdToken{"missing_sub", R"({"sub":null})", Reason::kMissingClaim},
+                      BadIdToken{"missing_iat", R"({"iat":null})", Reason::kMissingClaim},
+                      BadIdToken{"expired", R"({"exp":1700000000})", Reason::kExpired}),
+    [](const ::testing::TestParamInfo<BadIdToken>& param_info) { return param_info.param.name; });
+
+// ---- session cookie attacks ----
+
+TEST_F(EngineTest, TamperedOrTruncatedSessionCookieStartsANewLogin) {
+  Start();
+  Browser browser;
+  Login(browser);
+  std::string& value = browser.cookies[std::string(kSessionCookie)];
+  std::string original = value;
+  value[value.size() / 2] = value[value.size() / 2] == 'A' ? 'B' : 'A';
+  Decision tampered = engine_->Evaluate(browser.Get("/private"));
+  EXPECT_EQ(tampered.status, 302);
+  EXPECT_EQ(tampered.reason, Reason::kSessionInvalid);
+  EXPECT_THAT(SetCookies(tampered), Contains(HasSubstr(StrCat(kSessionCookie, "=;"))));
+  value = original.substr(0, original.size() - 5);
+  Decision truncated = engine_->Evaluate(browser.Get("/private"));
+  EXPECT_EQ(truncated.reason, Reason::kSessionInvalid);
+  EXPECT_EQ(truncated.action, Decision::Action::kRespond);
+}
+
+TEST_F(EngineTest, SessionCookieReplayedOnAnotherHostIsInvalid) {
+  Start();
+  Browser browser;
+  Login(browser);
+  browser.host = "other.test";
+  Decision d = engine_->Evaluate(browser.Get("/private"));
+  EXPECT_EQ(d.action, Decision::Action::kRespond);
+  EXPECT_EQ(d.reason, Reason::kSessionInvalid);
+}
+
+TEST_F(EngineTest, SealedValueUnderAnotherNameIsInvalid) {
+  Start();
+  Browser browser;
+  Decision start = engine_->Evaluate(browser.Get("/private"));
+  browser.Apply(start);
+  // The flow cookie's sealed value presented as the session.
+  browser.cookies[std::string(kSessionCookie)] = browser.cookies[browser.FlowCookieName()];
+  Decision d = engine_->Evaluate(browser.Get("/private"));
+  EXPECT_EQ(d.reason, Reason::kSessionInvalid);
+  EXPECT_EQ(d.action, Decision::Action::kRespond);
+}
+
+TEST_F(EngineTest, SessionFromAnotherKeyIsInvalid) {
+  Start();
+  Browser browser;
+  Login(browser);
+  std::unique_ptr<Engine> other =
+      Make(Config("", "another-secret-of-at-least-32-bytes-long"));
+  ASSERT_NE(other, nullptr);
+  Decision d = other->Evaluate(browser.Get("/private"));
+  EXPECT_EQ(d.reason, Reason::kSessionInvalid);
+  EXPECT_EQ(d.action, Decision::Action::kRespond);
+}
+
+TEST_F(EngineTest, RotatedSecretStillOpensOldSessions) {
+  Start();
+  Browser browser;
+  Login(browser);
+  std::string rotated = Config("", "0123456789abcdef0123456789abcdef-new\", "
+                                   "\"0123456789abcdef0123456789abcdef-one");
+  rotated = rotated.substr(0, rotated.find("\"secret\"")) + "\"secret\": [\"" +
+            rotated.substr(rotated.find("\"secret\"") + 11);
+  size_t end = rotated.find("-one\"") + 5;
+  rotated.insert(end, "]");
+  std::unique_ptr<Engine> other = Make(rotated);
+  ASSERT_NE(other, nullptr);
+  EXPECT_EQ(other->Evaluate(browser.Get("/private")).action, Decision::Action::kAllow);
+}
+
+TEST_F(EngineTest, IdleAndAbsoluteExpiry) {
+  Start();
+  idp_.set_access_token_lifetime(24 * 3600);
+  Browser browser;
+  Login(browser);
+  clock_.Advance(absl::Minutes(61));
+  Decision idle = engine_->Evaluate(browser.Get("/private"));
+  EXPECT_EQ(idle.reason, Reason::kSessionExpired);
+  EXPECT_EQ(idle.status, 302);
+
+  Browser active;
+  Login(active);
+  // Active use renews the idle timeout, but not the absolute lifetime.
+  for (int i = 0; i < 15; ++i) {
+    clock_.Advance(absl::Minutes(30));
+    Decision d = engine_->Evaluate(active.Get("/private"));
+    ASSERT_EQ(d.action, Decision::Action::kAllow) << i << " " << d.detail;
+    active.Apply(d);
+  }
+  clock_.Advance(absl::Minutes(31));
+  Decision late = engine_->Evaluate(active.Get("/private"));
+  EXPECT_EQ(late.reason, Reason::kSessionExpired);
+}
+
+// ---- refresh ----
+
+TEST_F(EngineTest, ExpiredAccessTokenIsRefreshed) {
+  Start();
+  idp_.set_access_token_lifetime(120);
+  Browser browser;
+  Login(browser);
+  Decision before = engine_->Evaluate(browser.Get("/private"));
+  clock_.Advance(absl::Minutes(3));
+  Decision d = engine_->Evaluate(browser.Get("/private"));
+  ASSERT_EQ(d.action, Decision::Action::kAllow) << d.detail;
+  EXPECT_EQ(idp_.refresh_requests(), 1);
+  EXPECT_NE(HeaderOf(d.set_headers, "authorization"), HeaderOf(before.set_headers, "authorization"));
+  EXPECT_THAT(SetCookies(d), Contains(HasSubstr(kSessionCookie)));
+  browser.Apply(d);
+  Decision after = engine_->Evaluate(browser.Get("/private"));
+  EXPECT_EQ(after.action, Decision::Action::kAllow);
+  EXPECT_EQ(idp_.refresh_requests(), 1) << "the new session carries the new tokens";
+  EXPECT_EQ(engine_->Stats().refreshes, 1u);
+}
+
+TEST_F(EngineTest, RefreshFailureMeansLoggingInAgain) {
+  Start();
+  idp_.set_access_token_lifetime(120);
+  Browser browser;
+  Login(browser);
+  idp_.set_refresh_fails(true);
+  clock_.Advance(absl::Minutes(3));
+  Decision d = engine_->Evaluate(browser.Get("/private"));
+  EXPECT_EQ(d.status, 302);
+  EXPECT_EQ(d.reason, Reason::kRefreshFailed);
+  EXPECT_THAT(SetCookies(d), Contains(HasSubstr(StrCat(kSessionCookie, "=;"))));
+}
+
+TEST_F(EngineTest, RefreshedIdTokenMustKeepTheSubject) {
+  Start();
+  idp_.set_access_token_lifetime(120);
+  Browser browser;
+  Login(browser);
+  idp_.set_refresh_sub("mallory");
+  clock_.Advance(absl::Minutes(3));
+  Decision d = engine_->Evaluate(browser.Get("/private"));
+  EXPECT_EQ(d.reason, Reason::kRefreshFailed);
+  EXPECT_EQ(d.action, Decision::Action::kRespond);
+}
+
+TEST_F(EngineTest, ConcurrentRequestsRefreshOnce) {
+  Start();
+  idp_.set_access_token_lifetime(120);
+  Browser browser;
+  Login(browser);
+  clock_.Advance(absl::Minutes(3));
+  idp_.HoldTokenEndpoint(true);
+  constexpr int kRequests = 20;
+  std::mutex mutex;
+  std::condition_variable all_done;
+  std::vector<Decision> decisions;
+  for (int i = 0; i < kRequests; ++i) {
+    Decision d;
+    bool inline_answer = engine_->EvaluateAsync(browser.Get("/private"), &d, [&](Decision later) {
+      std::lock_guard<std::mutex> lock(mutex);
+      decisions.push_back(std::move(later));
+      all_done.notify_all();
+    });
+    EXPECT_FALSE(inline_answer) << "the refresh is pending";
+  }
+  idp_.HoldTokenEndpoint(false);
+  std::unique_lock<std::mutex> lock(mutex);
+  ASSERT_TRUE(all_done.wait_for(lock, std::chrono::seconds(10),
+                                [&] { return decisions.size() == kRequests; }));
+  EXPECT_EQ(idp_.refresh_requests(), 1);
+  for (const Decision& d : decisions) {
+    EXPECT_EQ(d.action, Decision::Action::kAllow);
+    EXPECT_EQ(HeaderOf(d.set_headers, "authorization"),
+              HeaderOf(decisions[0].set_headers, "authorization"));
+  }
+}
+
+// ---- sign-out ----
+
+TEST_F(EngineTest, SignOutClearsTheSessionAndLogsOutAtTheProvider) {
+  Start();
+  Browser browser;
+  Login(browser);
+  Decision d = engine_->Evaluate(browser.Get("/signout"));
+  EXPECT_EQ(d.status, 302);
+  EXPECT_EQ(d.outcome, Outcome::kSignedOut);
+  std::string location = HeaderOf(d.response_headers, "location").value_or("");
+  EXPECT_EQ(location.rfind("https://idp.test/session/end?", 0), 0u) << location;
+  EXPECT_FALSE(QueryParam(location, "id_token_hint").empty());
+  browser.Apply(d);
+  EXPECT_FALSE(browser.cookies.count(std::string(kSessionCookie)));
+  EXPECT_EQ(engine_->Evaluate(browser.Get("/private")).status, 302);
+}
+
+// ---- rules and paths ----
+
+TEST_F(EngineTest, PublicNeedsNothingButIdentityHeadersAreStripped) {
+  Start();
+  Browser browser;
+  Request r = browser.Get("/public/index.html?q=1");
+  r.headers.emplace_back("X-Authgate-Sub", "admin");
+  r.headers.emplace_back("X-Authgate-Email", "admin@example.com");
+  Decision d = engine_->Evaluate(r);
+  ASSERT_EQ(d.action, Decision::Action::kAllow);
+  EXPECT_EQ(d.upstream_target, "/public/index.html?q=1");
+  EXPECT_THAT(d.remove_headers, Contains("x-authgate-sub"));
+  EXPECT_THAT(d.remove_headers, Contains("x-authgate-email"));
+  EXPECT_THAT(d.set_headers, IsEmpty());
+}
+
+TEST_F(EngineTest, NoMatchingRuleIsDenied) {
+  Start();
+  Browser browser;
+  Decision d = engine_->Evaluate(browser.Get("/publicity"));
+  EXPECT_EQ(d.status, 403);
+  EXPECT_EQ(d.reason, Reason::kNoMatchingRule);
+}
+
+TEST_F(EngineTest, PathTricksDoNotBypassRules) {
+  Start();
+  Browser browser;
+  struct Case {
+    const char* target;
+    int status;  // 0: allowed
+    std::string upstream;
+  };
+  const Case cases[] = {
+      {"/public/../private", 302, ""},
+      {"/public/%2e%2e/private", 302, ""},
+      {"/public/.%2E/private", 302, ""},
+      {"/private?x=/public", 302, ""},
+      {"/public//../private", 302, ""},
+      {"//public/../private", 302, ""},
+      {"/public/%2fprivate", 400, ""},
+      {"/public/%2F..%2Fprivate", 400, ""},
+      {"/public/..%5cprivate", 400, ""},
+      {"/public/%00", 400, ""},
+      {"/public/../../private", 400, ""},
+      {"/public%252f..%252fprivate", 403, ""},
+      {"/public/%252e%252e/private", 0, "/public/%252e%252e/private"},
+      {"/public/%70rivate", 0, "/public/private"},
+      {"/private.", 403, ""},
+      {"/private/", 302, ""},
+      {"/PRIVATE", 403, ""},
+      {"/publicity", 403, ""},
+      {"/public/./x/../y?z=%2F", 0, "/public/y?z=%2F"},
+  };
+  for (const Case& c : cases) {
+    Decision d = engine_->Evaluate(browser.Get(c.target));
+    if (c.status == 0) {
+      EXPECT_EQ(d.action, Decision::Action::kAllow) << c.target;
+      EXPECT_EQ(d.upstream_target, c.upstream) << c.target;
+    } else {
+      EXPECT_EQ(d.action, Decision::Action::kRespond) << c.target;
+      EXPECT_EQ(d.status, c.status) << c.target << " " << d.detail;
+    }
+  }
+}
+
+TEST_F(EngineTest, SessionClaimConditions) {
+  Start();
+  Browser browser;
+  Login(browser);
+  EXPECT_EQ(engine_->Evaluate(browser.Get("/admin")).action, Decision::Action::kAllow);
+  EXPECT_EQ(engine_->Evaluate(browser.Get("/ops")).action, Decision::Action::kAllow);
+  Decision team = engine_->Evaluate(browser.Get("/team"));
+  EXPECT_EQ(team.status, 403);
+  EXPECT_EQ(team.reason, Reason::kInsufficientClaims);
+  EXPECT_FALSE(HeaderOf(team.response_headers, "www-authenticate")) << "a page, not a challenge";
+}
+
+// ---- Bearer tokens ----
+
+class BearerTest : public EngineTest {
+ protected:
+  std::string Token(std::string_view patch = "{}") {
+    int64_t now = absl::ToUnixSeconds(clock_.Now());
+    std::string base = StrCat(R"({"iss":"https://idp.test","sub":"svc-1","aud":"api",)",
+                              R"("scope":"api:read api:write","iat":)", now, R"(,"exp":)",
+                              now + 300, "}");
+    if (patch == "{}") return idp_.AccessToken(base);
+    // Only a few patches are needed: rebuild the claims.
+    return idp_.AccessToken(StrCat(base.substr(0, base.size() - 1), ",", patch.substr(1)));
+  }
+  Request Api(std::vector<std::string> authorizations, std::string target = "/api/orders") {
+    Request r;
+    r.method = "GET";
+    r.scheme = "https";
+    r.authority = "app.test";
+    r.target = std::move(target);
+    for (std::string& a : authorizations) r.headers.emplace_back("Authorization", std::move(a));
+    return r;
+  }
+};
+
+TEST_F(BearerTest, ValidTokenIsAllowedAndRemovedFromTheUpstreamRequest) {
+  Start();
+  Request r = Api({"Bearer " + Token()});
+  r.headers.emplace_back("X-Authgate-Sub", "admin");
+  Decision d = engine_->Evaluate(r);
+  ASSERT_EQ(d.action, Decision::Action::kAllow) << d.detail;
+  EXPECT_EQ(d.rule, "api");
+  EXPECT_THAT(d.remove_headers, Contains("authorization"));
+  EXPECT_THAT(d.remove_headers, Contains("x-authgate-sub"));
+  EXPECT_THAT(d.set_headers, Contains(Pair("x-authgate-sub", "svc-1")));
+}
+
+TEST_F(BearerTest, MissingTokenIs401WithoutErrorCode) {
+  Start();
+  Decision d = engine_->Evaluate(Api({}));
+  EXPECT_EQ(d.status, 401);
+  EXPECT_EQ(d.reason, Reason::kTokenMissing);
+  EXPECT_EQ(HeaderOf(d.response_headers, "www-authenticate"), "Bearer realm=\"authgate\"");
+}
+
+TEST_F(BearerTest, InvalidTokenIs401InvalidToken) {
+  Start();
+  std::string token = Token();
+  token[token.size() - 4] = token[token.size() - 4] == 'A' ? 'B' : 'A';
+  Decision d = engine_->Evaluate(Api({"Bearer " + token}));
+  EXPECT_EQ(d.status, 401);
+  EXPECT_EQ(d.reason, Reason::kSignatureInvalid);
+  EXPECT_THAT(HeaderOf(d.response_headers, "www-authenticate").value_or(""),
+              HasSubstr("error=\"invalid_token\""));
+  Decision empty = engine_->Evaluate(Api({"Bearer "}));
+  EXPECT_EQ(empty.status, 401);
+  Decision other_audience = engine_->Evaluate(Api({"Bearer " + Token(R"({"aud":"x"})")}));
+  EXPECT_EQ(other_audience.status, 401);
+}
+
+TEST_F(BearerTest, TwoTokensAre400InvalidRequest) {
+  Start();
+  Decision d = engine_->Evaluate(Api({"Bearer " + Token(), "Bearer " + Token()}));
+  EXPECT_EQ(d.status, 400);
+  EXPECT_EQ(d.reason, Reason::kMultipleTokens);
+  EXPECT_THAT(HeaderOf(d.response_headers, "www-authenticate").value_or(""),
+              HasSubstr("error=\"invalid_request\""));
+}
+
+TEST_F(BearerTest, MissingScopeIs403InsufficientScope) {
+  Start();
+  int64_t now = absl::ToUnixSeconds(clock_.Now());
+  std::string token = idp_.AccessToken(StrCat(
+      R"({"iss":"https://idp.test","sub":"svc-1","aud":"api","scope":"api:write","iat":)", now,
+      R"(,"exp":)", now + 300, "}"));
+  Decision d = engine_->Evaluate(Api({"Bearer " + token}));
+  EXPECT_EQ(d.status, 403);
+  EXPECT_EQ(d.reason, Reason::kInsufficientClaims);
+  EXPECT_THAT(HeaderOf(d.response_headers, "www-authenticate").value_or(""),
+              HasSubstr("error=\"insufficient_scope\""));
+}
+
+TEST_F(BearerTest, LoginOrJwtAcceptsEither) {
+  Start();
+  Decision jwt = engine_->Evaluate(Api({"Bearer " + Token()}, "/either/x"));
+  EXPECT_EQ(jwt.action, Decision::Action::kAllow);
+  Browser browser;
+  EXPECT_EQ(engine_->Evaluate(browser.Get("/either/x")).status, 302);
+  Login(browser, "/either/x");
+  EXPECT_EQ(engine_->Evaluate(browser.Get("/either/x")).action, Decision::Action::kAllow);
+}
+
+TEST_F(BearerTest, AllowMissingPassesWithoutTokenButNotWithABadOne) {
+  Start();
+  EXPECT_EQ(engine_->Evaluate(Api({}, "/maybe")).action, Decision::Action::kAllow);
+  EXPECT_EQ(engine_->Evaluate(Api({"Bearer x.y.z"}, "/maybe")).status, 401);
+}
+
+// ---- the engine itself ----
+
+TEST_F(EngineTest, EvaluateAsyncAnswersInlineWhenNoNetworkIsNeeded) {
+  Start();
+  Browser browser;
+  Decision d;
+  bool called = false;
+  EXPECT_TRUE(engine_->EvaluateAsync(browser.Get("/public/x"), &d, [&](Decision) { called = true; }));
+  EXPECT_EQ(d.action, Decision::Action::kAllow);
+  EXPECT_FALSE(called);
+}
+
+TEST_F(EngineTest, SyncEvaluateIsBoundedAndDestructionAnswersPending) {
+  std::string config = Config();
+  config.replace(config.find("\"5s\""), 4, "\"100ms\"");
+  Start(config);
+  idp_.set_access_token_lifetime(120);
+  Browser browser;
+  Login(browser);
+  clock_.Advance(absl::Minutes(3));
+  idp_.HoldTokenEndpoint(true);
+  Decision timed_out = engine_->Evaluate(browser.Get("/private"));
+  EXPECT_EQ(timed_out.status, 504);
+  std::atomic<int> answered{0};
+  Decision d;
+  EXPECT_FALSE(engine_->EvaluateAsync(browser.Get("/private"), &d,
+                                      [&](Decision later) {
+                                        EXPECT_GE(later.status, 500);
+                                        answered++;
+                                      }));
+  engine_.reset();
+  EXPECT_EQ(answered.load(), 1);
+  idp_.HoldTokenEndpoint(false);
+}
+
+TEST_F(EngineTest, StatsCountOutcomesAndReasons) {
+  Start();
+  Browser browser;
+  engine_->Evaluate(browser.Get("/publicity"));
+  engine_->Evaluate(browser.Get("/public"));
+  EngineStats stats = engine_->Stats();
+  EXPECT_EQ(stats.outcomes[static_cast<size_t>(Outcome::kAllowed)], 1u);
+  EXPECT_EQ(stats.outcomes[static_cast<size_t>(Outcome::kForbidden)], 1u);
+  EXPECT_EQ(stats.reasons[static_cast<size_t>(Reason::kNoMatchingRule)], 1u);
+}
+
+}  // namespace
+}  // namespace authgate
