@@ -73,10 +73,11 @@ class CapiRemoteTest : public ::testing::Test {
                      R"({"sub":"alice","exp":4102444800})");
   }
 
-  TestHttpServer server_;
   std::mutex mutex_;
   std::string jwks_;
   TestKey old_key_, new_key_;
+  // Last: destroyed (its threads joined) before the state its handler reads.
+  TestHttpServer server_;
 };
 
 TEST_F(CapiRemoteTest, WaitReadyThenVerify) {

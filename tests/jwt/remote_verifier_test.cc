@@ -75,12 +75,13 @@ class JwksServer {
   int requests() { return server_.request_count(); }
 
  private:
-  TestHttpServer server_;
   std::mutex mutex_;
   std::string jwks_ = R"({"keys":[]})";
   int status_ = 200;
   bool hang_ = false;
   std::string discovery_issuer_;
+  // Last: destroyed (its threads joined) before the state its handler reads.
+  TestHttpServer server_;
 };
 
 std::unique_ptr<JwtVerifier> Build(const std::string& config_json) {
