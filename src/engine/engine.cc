@@ -248,7 +248,8 @@ struct Engine::Impl {
       if (eval->path == config.login->callback_path) return HandleCallback(eval, std::move(finish));
       if (eval->path == config.login->signout_path) return finish(SignOut(*eval));
     }
-    eval->rule = config.rules.Match(request.method, request.authority, eval->path);
+    eval->rule =
+        config.rules.Match(request.method, request.authority, PathForMatching(eval->path));
     if (eval->rule == nullptr) {
       return finish(Page(403, Outcome::kForbidden, Reason::kNoMatchingRule,
                          "no rule matches the request", "Forbidden",

@@ -107,4 +107,20 @@ absl::StatusOr<std::string> NormalizePath(std::string_view raw_path) {
   return path;
 }
 
+std::string PathForMatching(std::string_view normalized_path) {
+  std::string out;
+  out.reserve(normalized_path.size());
+  bool in_parameters = false;
+  for (char c : normalized_path) {
+    if (c == '/') {
+      in_parameters = false;
+    } else if (c == ';') {
+      in_parameters = true;
+    }
+    if (in_parameters || (c == '/' && !out.empty() && out.back() == '/')) continue;
+    out.push_back(c);
+  }
+  return out;
+}
+
 }  // namespace authgate

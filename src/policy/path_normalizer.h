@@ -44,6 +44,14 @@ namespace authgate {
 // names a byte offset, never quotes the path).
 absl::StatusOr<std::string> NormalizePath(std::string_view raw_path);
 
+// PathForMatching returns `normalized_path` with the parameters of every
+// segment removed ("/admin;jsessionid=1/x" -> "/admin/x") and the slashes
+// that leaves repeated merged ("/;x/admin" -> "/admin"): what the rules
+// match on. Servlet containers serve "/admin;x" as "/admin", so a rule for
+// "/admin" must apply to it; the upstream still receives the path with its
+// parameters.
+std::string PathForMatching(std::string_view normalized_path);
+
 }  // namespace authgate
 
 #endif  // AUTHGATE_SRC_POLICY_PATH_NORMALIZER_H_

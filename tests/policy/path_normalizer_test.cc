@@ -150,5 +150,12 @@ TEST(PathNormalizerTest, RequiresLeadingSlash) {
   ExpectRefused({"", "a/b", "*", "%2Fa", "http://x/a"});
 }
 
+TEST(PathForMatching, RemovesSegmentParameters) {
+  EXPECT_EQ(PathForMatching("/admin;x=1"), "/admin");
+  EXPECT_EQ(PathForMatching("/admin;jsessionid=A/b;c/d"), "/admin/b/d");
+  EXPECT_EQ(PathForMatching("/;x/a"), "/a");
+  EXPECT_EQ(PathForMatching("/plain/path/"), "/plain/path/");
+}
+
 }  // namespace
 }  // namespace authgate
