@@ -13,8 +13,9 @@
 //
 // The wrapper lives in namespace authgate::api so that it never collides with
 // the library's internal C++ names when both end up in one static link.
-// Thread-safety is that of the C handles: a Verifier may be shared across
-// threads; a Result is immutable.
+// Thread-safety is that of the C handles: a Verifier, an Engine and a
+// CookieSigner may be shared across threads; a Result and a Decision are
+// immutable; a Request belongs to one thread.
 
 #ifndef AUTHGATE_AUTHGATE_HPP_
 #define AUTHGATE_AUTHGATE_HPP_
@@ -57,6 +58,18 @@ struct ResultDeleter {
 };
 struct StringDeleter {
   void operator()(char* text) const { authgate_string_free(text); }
+};
+struct EngineDeleter {
+  void operator()(authgate_engine* engine) const { authgate_engine_free(engine); }
+};
+struct RequestDeleter {
+  void operator()(authgate_request* request) const { authgate_request_free(request); }
+};
+struct DecisionDeleter {
+  void operator()(authgate_decision* decision) const { authgate_decision_free(decision); }
+};
+struct SignerDeleter {
+  void operator()(authgate_cookie_signer* signer) const { authgate_cookie_signer_free(signer); }
 };
 
 using ErrorPtr = std::unique_ptr<authgate_error, ErrorDeleter>;
@@ -258,6 +271,211 @@ inline Verdict DecodeUnverified(std::string_view token, DecodedToken* out) {
   }
   return verdict;
 }
+
+// Request is an incoming request for Engine::Evaluate(); the engine copies
+// what it keeps, so a Request may be reused once the call returns.
+class Request {
+ public:
+  Request() : request_(authgate_request_new()) {
+    if (!request_) throw Error(AUTHGATE_OUT_OF_MEMORY, "out of memory");
+  }
+  Request& Set(authgate_request_field field, std::string_view value) {
+    Check(authgate_request_set(request_.get(), field, value.data(), value.size()));
+    return *this;
+  }
+  Request& Method(std::string_view v) { return Set(AUTHGATE_REQUEST_METHOD, v); }
+  Request& Scheme(std::string_view v) { return Set(AUTHGATE_REQUEST_SCHEME, v); }
+  Request& Authority(std::string_view v) { return Set(AUTHGATE_REQUEST_AUTHORITY, v); }
+  Request& Target(std::string_view v) { return Set(AUTHGATE_REQUEST_TARGET, v); }
+  Request& ClientAddress(std::string_view v) { return Set(AUTHGATE_REQUEST_CLIENT_ADDRESS, v); }
+  Request& AddHeader(std::string_view name, std::string_view value) {
+    Check(authgate_request_add_header(request_.get(), name.data(), name.size(), value.data(),
+                                      value.size()));
+    return *this;
+  }
+  const authgate_request* get() const { return request_.get(); }
+
+ private:
+  static void Check(authgate_status status) {
+    if (status != AUTHGATE_OK) throw Error(status, authgate_status_name(status));
+  }
+  std::unique_ptr<authgate_request, internal::RequestDeleter> request_;
+};
+
+// Decision is the engine's answer about one request (immutable).
+class Decision {
+ public:
+  using Header = std::pair<std::string_view, std::string_view>;
+
+  explicit Decision(authgate_decision* decision) : decision_(decision) {}
+
+  bool allow() const { return authgate_decision_action(get()) == AUTHGATE_ACTION_ALLOW; }
+  int status() const { return authgate_decision_status(get()); }
+  std::string_view upstream_target() const {
+    size_t len = 0;
+    const char* text = authgate_decision_upstream_target(get(), &len);
+    return std::string_view(text, len);
+  }
+  std::string_view body() const {
+    size_t len = 0;
+    const char* text = authgate_decision_body(get(), &len);
+    return std::string_view(text, len);
+  }
+  // Headers returns list `list` (views borrowed from this Decision).
+  std::vector<Header> Headers(authgate_header_list list) const {
+    std::vector<Header> out;
+    size_t count = authgate_decision_header_count(get(), list);
+    for (size_t i = 0; i < count; ++i) {
+      const char *name = nullptr, *value = nullptr;
+      size_t name_len = 0, value_len = 0;
+      if (authgate_decision_header(get(), list, i, &name, &name_len, &value, &value_len) ==
+          AUTHGATE_OK) {
+        out.emplace_back(std::string_view(name, name_len), std::string_view(value, value_len));
+      }
+    }
+    return out;
+  }
+  authgate_reason reason() const { return authgate_decision_reason(get()); }
+  std::string_view detail() const {
+    size_t len = 0;
+    const char* text = authgate_decision_detail(get(), &len);
+    return std::string_view(text, len);
+  }
+  std::string_view rule() const { return authgate_decision_rule(get()); }
+  std::string_view outcome() const { return authgate_decision_outcome(get()); }
+  const authgate_decision* get() const { return decision_.get(); }
+
+ private:
+  std::unique_ptr<authgate_decision, internal::DecisionDeleter> decision_;
+};
+
+// Engine decides about requests: see authgate_engine_new(). Safe to share
+// across threads.
+class Engine {
+ public:
+  // Create builds an engine from its JSON configuration; throws Error.
+  static Engine Create(std::string_view config) {
+    authgate_engine* engine = nullptr;
+    authgate_error* raw_error = nullptr;
+    authgate_status status =
+        authgate_engine_new(&engine, config.data(), config.size(), &raw_error);
+    internal::ErrorPtr error(raw_error);
+    if (status != AUTHGATE_OK) throw Error(status, internal::MessageOf(error));
+    return Engine(engine);
+  }
+
+  // Evaluate decides, waiting for a network step up to evaluate_timeout.
+  Decision Evaluate(const Request& request) const {
+    authgate_decision* decision = nullptr;
+    authgate_error* raw_error = nullptr;
+    authgate_status status =
+        authgate_engine_evaluate(&decision, engine_.get(), request.get(), &raw_error);
+    internal::ErrorPtr error(raw_error);
+    if (status != AUTHGATE_OK) throw Error(status, internal::MessageOf(error));
+    return Decision(decision);
+  }
+
+  // EvaluateAsync returns the decision when it is known at once; otherwise
+  // nullopt, and `callback(decision, userdata)` runs later on a library
+  // thread (the C callback owns the decision: wrap it in a Decision).
+  std::optional<Decision> EvaluateAsync(const Request& request,
+                                        authgate_decision_callback callback,
+                                        void* userdata) const {
+    authgate_decision* decision = nullptr;
+    authgate_error* raw_error = nullptr;
+    authgate_status status = authgate_engine_evaluate_async(&decision, engine_.get(), request.get(),
+                                                            callback, userdata, &raw_error);
+    internal::ErrorPtr error(raw_error);
+    if (status == AUTHGATE_PENDING) return std::nullopt;
+    if (status != AUTHGATE_OK) throw Error(status, internal::MessageOf(error));
+    return Decision(decision);
+  }
+
+  bool Ready() const { return authgate_engine_ready(engine_.get()) == 1; }
+  bool WaitReady(uint32_t timeout_ms) const {
+    return authgate_engine_wait_ready(engine_.get(), timeout_ms, nullptr) == AUTHGATE_OK;
+  }
+  std::string StatsJson() const {
+    char* json = nullptr;
+    size_t len = 0;
+    authgate_error* raw_error = nullptr;
+    authgate_status status = authgate_engine_stats_json(&json, &len, engine_.get(), &raw_error);
+    internal::ErrorPtr error(raw_error);
+    if (status != AUTHGATE_OK) throw Error(status, internal::MessageOf(error));
+    std::unique_ptr<char, internal::StringDeleter> owned(json);
+    return std::string(json, len);
+  }
+  std::vector<std::string> warnings() const {
+    std::vector<std::string> out;
+    for (size_t i = 0; i < authgate_engine_warning_count(engine_.get()); ++i) {
+      out.emplace_back(authgate_engine_warning(engine_.get(), i));
+    }
+    return out;
+  }
+  authgate_engine* get() const { return engine_.get(); }
+
+ private:
+  explicit Engine(authgate_engine* engine) : engine_(engine) {}
+  std::unique_ptr<authgate_engine, internal::EngineDeleter> engine_;
+};
+
+// CookieSigner signs and verifies cookie values: see authgate_cookie_signer_new().
+class CookieSigner {
+ public:
+  static CookieSigner Create(const std::vector<std::string>& secrets) {
+    std::vector<const char*> pointers;
+    std::vector<size_t> lengths;
+    for (const std::string& secret : secrets) {
+      pointers.push_back(secret.data());
+      lengths.push_back(secret.size());
+    }
+    authgate_cookie_signer* signer = nullptr;
+    authgate_error* raw_error = nullptr;
+    authgate_status status = authgate_cookie_signer_new(&signer, pointers.data(), lengths.data(),
+                                                        secrets.size(), &raw_error);
+    internal::ErrorPtr error(raw_error);
+    if (status != AUTHGATE_OK) throw Error(status, internal::MessageOf(error));
+    return CookieSigner(signer);
+  }
+
+  std::string Sign(std::string_view name, std::string_view host, int64_t expires_at,
+                   std::string_view value) const {
+    char* text = nullptr;
+    size_t len = 0;
+    authgate_error* raw_error = nullptr;
+    authgate_status status =
+        authgate_cookie_sign(&text, &len, signer_.get(), name.data(), name.size(), host.data(),
+                             host.size(), expires_at, value.data(), value.size(), &raw_error);
+    internal::ErrorPtr error(raw_error);
+    if (status != AUTHGATE_OK) throw Error(status, internal::MessageOf(error));
+    std::unique_ptr<char, internal::StringDeleter> owned(text);
+    return std::string(text, len);
+  }
+
+  // Verify returns the value, or nullopt with *reason (session_invalid or
+  // session_expired) when `reason` is not null.
+  std::optional<std::string> Verify(std::string_view name, std::string_view host,
+                                    std::string_view text, int64_t now_unix,
+                                    authgate_reason* reason = nullptr) const {
+    char* value = nullptr;
+    size_t len = 0;
+    authgate_error* raw_error = nullptr;
+    authgate_status status = authgate_cookie_verify_at(&value, &len, signer_.get(), name.data(),
+                                                       name.size(), host.data(), host.size(),
+                                                       text.data(), text.size(), now_unix,
+                                                       &raw_error);
+    internal::ErrorPtr error(raw_error);
+    std::unique_ptr<char, internal::StringDeleter> owned(value);
+    if (reason != nullptr) *reason = authgate_error_reason(error.get());
+    if (status == AUTHGATE_REJECTED) return std::nullopt;
+    if (status != AUTHGATE_OK) throw Error(status, internal::MessageOf(error));
+    return std::string(value, len);
+  }
+
+ private:
+  explicit CookieSigner(authgate_cookie_signer* signer) : signer_(signer) {}
+  std::unique_ptr<authgate_cookie_signer, internal::SignerDeleter> signer_;
+};
 
 }  // namespace authgate::api
 

@@ -340,4 +340,51 @@ TEST(cpp_wrapper, ResultOutlivesVerifier) {
   EXPECT_EQ(*result.claim_json("obj"), R"({"x":[1, 2]})");
 }
 
+TEST(cpp_wrapper, EngineDecides) {
+  TestKey key = TestKey::Ec("P-256");
+  std::string config = R"({"jwt": {"providers": {"p": {"issuer": "https://iss.test",
+      "jwks": )" + key.PublicJwks("k") + R"(,
+      "claim_to_headers": [{"claim": "sub", "header": "x-user"}]}}},
+      "rules": [{"match": {"prefix": "/api"}, "requires": {"jwt": ["p"]}}]})";
+  authgate::api::Engine engine = authgate::api::Engine::Create(config);
+  EXPECT_TRUE(engine.Ready());
+  EXPECT_TRUE(engine.warnings().empty());
+  std::string token = SignToken(key, "ES256", R"({"alg":"ES256","kid":"k"})",
+                                R"({"iss":"https://iss.test","sub":"bob","exp":4102444800})");
+  authgate::api::Request request;
+  request.Method("GET").Scheme("https").Authority("app.test").Target("/api/a?b=1");
+  request.AddHeader("Authorization", "Bearer " + token);
+  authgate::api::Decision allowed = engine.Evaluate(request);
+  EXPECT_TRUE(allowed.allow());
+  EXPECT_EQ(allowed.upstream_target(), "/api/a?b=1");
+  auto set = allowed.Headers(AUTHGATE_HEADERS_SET);
+  ASSERT_EQ(set.size(), 1u);
+  EXPECT_EQ(set[0].first, "x-user");
+  EXPECT_EQ(set[0].second, "bob");
+  EXPECT_EQ(allowed.outcome(), "allowed");
+
+  authgate::api::Request other;
+  other.Method("GET").Authority("app.test").Target("/elsewhere");
+  std::optional<authgate::api::Decision> denied =
+      engine.EvaluateAsync(other, [](authgate_decision* d, void*) { authgate_decision_free(d); },
+                           nullptr);
+  ASSERT_TRUE(denied.has_value());
+  EXPECT_FALSE(denied->allow());
+  EXPECT_EQ(denied->status(), 403);
+  EXPECT_EQ(denied->reason(), AUTHGATE_REASON_NO_MATCHING_RULE);
+  EXPECT_NE(engine.StatsJson().find("\"no_matching_rule\":1"), std::string::npos);
+
+  EXPECT_THROW(authgate::api::Engine::Create(R"({"rules": []})"), Error);
+}
+
+TEST(cpp_wrapper, CookieSigner) {
+  auto signer = authgate::api::CookieSigner::Create({std::string(32, 'k')});
+  std::string text = signer.Sign("c", "h.test", 2000000000, "v");
+  EXPECT_EQ(signer.Verify("c", "h.test", text, 1900000000), "v");
+  authgate_reason reason = AUTHGATE_REASON_NONE;
+  EXPECT_FALSE(signer.Verify("c", "h.test", text, 2000000001, &reason).has_value());
+  EXPECT_EQ(reason, AUTHGATE_REASON_SESSION_EXPIRED);
+  EXPECT_THROW(authgate::api::CookieSigner::Create({"short"}), Error);
+}
+
 }  // namespace
