@@ -320,13 +320,17 @@ struct Engine::Impl {
                               StrCat(tokens.size(), " tokens in one request"), "invalid_request"));
     }
     // Providers are tried in the rule's order, those whose issuer is the
-    // token's `iss` only; with none of them, the first one reports why.
-    std::optional<std::string> issuer = PeekIssuer(tokens[0].value);
+    // token's `iss` only; with none of them, the first one reports why. With
+    // one provider there is nothing to choose (and the peek would cost as
+    // much as a cached verification).
     std::vector<const Provider*> candidates;
-    for (const std::string& name : requirement.providers) {
-      const Provider* provider = FindProvider(name);
-      if (provider != nullptr && issuer && provider->config->issuer == *issuer) {
-        candidates.push_back(provider);
+    if (requirement.providers.size() > 1) {
+      std::optional<std::string> issuer = PeekIssuer(tokens[0].value);
+      for (const std::string& name : requirement.providers) {
+        const Provider* provider = FindProvider(name);
+        if (provider != nullptr && issuer && provider->config->issuer == *issuer) {
+          candidates.push_back(provider);
+        }
       }
     }
     if (candidates.empty()) candidates.push_back(FindProvider(requirement.providers.front()));
@@ -358,12 +362,26 @@ struct Engine::Impl {
       answer(Challenge(401, Outcome::kUnauthorized, first_failure.reason,
                        std::move(first_failure.detail), "invalid_token"));
     };
-    bool valid = false;
+    VerifyThen(provider, token.value, std::move(finish), std::move(on_verdict));
+  }
+
+  // VerifyThen verifies `token` with `provider` and passes the verdict to
+  // `on_verdict`: at once when it is final, or after a key refetch.
+  template <typename OnVerdict>
+  void VerifyThen(const Provider* provider, const std::string& token, Finish finish,
+                  OnVerdict on_verdict) const {
+    // The common case needs no network and no callback: a plain
+    // verification. Only an unknown key, or no keys yet, may change after a
+    // refetch.
     VerifiedToken verified;
     Rejection why;
+    bool valid = provider->verifier->Verify(token, Now(), &verified, &why);
+    if (valid || (why.reason != Reason::kKeyNotFound && why.reason != Reason::kJwksUnavailable)) {
+      return on_verdict(std::move(finish), valid, std::move(verified), std::move(why));
+    }
     auto later = Guard(finish, on_verdict);
     if (provider->verifier->VerifyAsync(
-            token.value, &valid, &verified, &why,
+            token, &valid, &verified, &why,
             [later](bool ok, VerifiedToken result, Rejection reason) mutable {
               later(ok, std::move(result), std::move(reason));
             })) {
@@ -404,17 +422,7 @@ struct Engine::Impl {
       identities.push_back(std::move(identity));
       CheckJwtAll(eval, index + 1, std::move(identities), std::move(answer));
     };
-    bool valid = false;
-    VerifiedToken verified;
-    Rejection why;
-    auto later = Guard(finish, on_verdict);
-    if (provider->verifier->VerifyAsync(
-            tokens[0].value, &valid, &verified, &why,
-            [later](bool ok, VerifiedToken result, Rejection reason) mutable {
-              later(ok, std::move(result), std::move(reason));
-            })) {
-      on_verdict(std::move(finish), valid, std::move(verified), std::move(why));
-    }
+    VerifyThen(provider, tokens[0].value, std::move(finish), std::move(on_verdict));
   }
 
   // ---- browser sessions ----

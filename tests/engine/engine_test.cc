@@ -769,6 +769,29 @@ TEST_F(BearerTest, InvalidTokenIs401InvalidToken) {
   EXPECT_EQ(other_audience.status, 401);
 }
 
+TEST_F(BearerTest, UnknownKeyIsRefetchedBeforeTheVerdict) {
+  Start();
+  clock_.Advance(absl::Seconds(31));  // past the refetch rate limit
+  int64_t now = absl::ToUnixSeconds(clock_.Now());
+  std::string token = testing::SignToken(
+      idp_.key(), "RS256", R"({"alg":"RS256","typ":"at+jwt","kid":"rotated-away"})",
+      StrCat(R"({"iss":"https://idp.test","sub":"svc-1","aud":"api","scope":"api:read","iat":)",
+             now, R"(,"exp":)", now + 300, "}"));
+  std::mutex mutex;
+  std::condition_variable answered;
+  std::optional<Decision> later;
+  Decision now_decision;
+  ASSERT_FALSE(engine_->EvaluateAsync(Api({"Bearer " + token}), &now_decision, [&](Decision d) {
+    std::lock_guard<std::mutex> lock(mutex);
+    later = std::move(d);
+    answered.notify_all();
+  })) << "an unknown kid waits for a refetch";
+  std::unique_lock<std::mutex> lock(mutex);
+  ASSERT_TRUE(answered.wait_for(lock, std::chrono::seconds(10), [&] { return later.has_value(); }));
+  EXPECT_EQ(later->status, 401);
+  EXPECT_EQ(later->reason, Reason::kKeyNotFound);
+}
+
 TEST_F(BearerTest, TwoTokensAre400InvalidRequest) {
   Start();
   Decision d = engine_->Evaluate(Api({"Bearer " + Token(), "Bearer " + Token()}));
