@@ -519,11 +519,12 @@ AUTHGATE_API authgate_status authgate_engine_evaluate(authgate_decision **out_de
  * callee (authgate_decision_free()). */
 typedef void (*authgate_decision_callback)(authgate_decision *decision, void *userdata);
 
-/* authgate_engine_evaluate_async never blocks. When the decision is known at
- * once it returns AUTHGATE_OK with *out_decision set (owned by the caller)
- * and `callback` is not called. Otherwise it returns AUTHGATE_PENDING,
- * *out_decision is NULL, and `callback` runs exactly once later with the
- * decision. */
+/* authgate_engine_evaluate_async never blocks. When the decision is known
+ * before it returns (no network step was needed, or the step already
+ * completed) it returns AUTHGATE_OK with *out_decision set (owned by the
+ * caller) and `callback` is not called. Otherwise it returns
+ * AUTHGATE_PENDING, *out_decision is NULL, and `callback` runs exactly once
+ * later with the decision. */
 AUTHGATE_API authgate_status authgate_engine_evaluate_async(
     authgate_decision **out_decision, const authgate_engine *engine,
     const authgate_request *request, authgate_decision_callback callback, void *userdata,

@@ -22,7 +22,9 @@
 // Threads: Evaluate() and EvaluateAsync() may be called from any number of
 // threads at once. EvaluateAsync() answers at once (returning true) unless a
 // step needs the network; then `done` runs exactly once on a library thread
-// (the HTTP client's or the scheduler's), never inside EvaluateAsync().
+// (the HTTP client's or the scheduler's), never inside EvaluateAsync(). (A
+// network step that completes before EvaluateAsync() returns is answered
+// inline: true, and `done` never runs.)
 // Evaluate() waits for such a step up to `evaluate_timeout` and then answers
 // 504. Destroying the engine while answers are pending runs their `done`
 // with a 503 decision before the destructor returns.
