@@ -18,6 +18,9 @@ inline constexpr int kExitUsage = 2;
 
 int RunVerify(const std::vector<std::string>& args);
 int RunInspect(const std::vector<std::string>& args);
+// RunCheckConfig validates a sidecar YAML configuration: 0 valid, 1
+// invalid (the message names the key), 2 usage or unreadable file.
+int RunCheckConfig(const std::vector<std::string>& args);
 
 // ReadTokenFromStdin reads all of standard input and strips one trailing LF
 // or CRLF (and nothing else).

@@ -1,6 +1,7 @@
 // Copyright authgate authors. SPDX-License-Identifier: Apache-2.0
 //
-// authgate: the command-line entry point. Subcommands: verify, inspect.
+// authgate: the command-line entry point. Subcommands: verify, inspect,
+// check-config.
 
 #include <cstdio>
 #include <iostream>
@@ -22,6 +23,9 @@ constexpr char kUsage[] =
     "         [--now EPOCH] [--typ TYP] [--timeout SECONDS] [TOKEN|-]\n"
     "      Verify a JWT. Valid: the payload on stdout, exit 0. Rejected:\n"
     "      'error: <reason>: <detail>' on stderr, exit 1. Usage errors: exit 2.\n"
+    "  check-config FILE | --config FILE\n"
+    "      Validate a sidecar YAML configuration without serving: exit 0 when\n"
+    "      valid (warnings on stderr), 1 with 'error: FILE: <key>: <why>'.\n"
     "  inspect [TOKEN|-]\n"
     "      Decode a JWT's header and payload WITHOUT verifying anything.\n"
     "  version\n"
@@ -41,6 +45,7 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   if (command == "verify") return RunVerify(args);
   if (command == "inspect") return RunInspect(args);
+  if (command == "check-config") return RunCheckConfig(args);
   if (command == "version" || command == "--version") {
     std::cout << "authgate " << authgate_version() << "\n";
     return 0;

@@ -1,0 +1,184 @@
+// Copyright authgate authors. SPDX-License-Identifier: Apache-2.0
+
+#include "yaml_config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <regex>
+#include <string>
+
+#include "cli.h"
+
+namespace authgate_cli {
+namespace {
+
+// The JSON number grammar (RFC 8259 section 6).
+bool IsJsonNumber(const std::string& text) {
+  static const std::regex kNumber(R"(-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?)");
+  return std::regex_match(text, kNumber);
+}
+
+class Converter {
+ public:
+  bool Convert(const YAML::Node& node, const std::string& path, bool in_claims, std::string* out) {
+    switch (node.Type()) {
+      case YAML::NodeType::Null:
+        *out += "null";
+        return true;
+      case YAML::NodeType::Scalar:
+        return Scalar(node, path, out);
+      case YAML::NodeType::Sequence: {
+        *out += "[";
+        size_t index = 0;
+        for (const YAML::Node& element : node) {
+          if (index > 0) *out += ",";
+          if (!Convert(element, path + "[" + std::to_string(index) + "]", false, out)) {
+            return false;
+          }
+          ++index;
+        }
+        *out += "]";
+        return true;
+      }
+      case YAML::NodeType::Map:
+        return Map(node, path, in_claims, out);
+      case YAML::NodeType::Undefined:
+        break;
+    }
+    return Fail(path, "undefined value");
+  }
+
+  std::string error;
+
+ private:
+  bool Fail(const std::string& path, const std::string& message) {
+    error = (path.empty() ? std::string() : path + ": ") + message;
+    return false;
+  }
+
+  bool Scalar(const YAML::Node& node, const std::string& path, std::string* out) {
+    const std::string& text = node.Scalar();
+    const std::string& tag = node.Tag();
+    if (tag == "!") {  // quoted: always a string
+      *out += JsonString(text);
+      return true;
+    }
+    if (tag != "?" && tag != "tag:yaml.org,2002:str") {
+      return Fail(path, "unsupported YAML tag " + tag);
+    }
+    if (tag == "tag:yaml.org,2002:str") {
+      *out += JsonString(text);
+    } else if (text == "true" || text == "false") {
+      *out += text;
+    } else if (text == "null" || text == "~" || text.empty()) {
+      *out += "null";
+    } else if (IsJsonNumber(text)) {
+      *out += text;
+    } else {
+      *out += JsonString(text);
+    }
+    return true;
+  }
+
+  bool Map(const YAML::Node& node, const std::string& path, bool in_claims, std::string* out) {
+    bool complex_keys = false;
+    for (const auto& member : node) complex_keys |= !member.first.IsScalar();
+    if (complex_keys) {
+      if (!in_claims) return Fail(path, "mapping keys must be plain scalars");
+      return ClaimsList(node, path, out);
+    }
+    *out += "{";
+    bool first = true;
+    for (const auto& member : node) {
+      const std::string& key = member.first.Scalar();
+      if (!first) *out += ",";
+      first = false;
+      *out += JsonString(key) + ":";
+      std::string child = path.empty() ? key : path + "." + key;
+      if (!Convert(member.second, child, key == "claims", out)) return false;
+    }
+    *out += "}";
+    return true;
+  }
+
+  // `claims` with a list of path segments as a key: the list form, where
+  // each entry is {"claim": <key>, <condition members>}.
+  bool ClaimsList(const YAML::Node& node, const std::string& path, std::string* out) {
+    *out += "[";
+    bool first = true;
+    for (const auto& member : node) {
+      if (!member.second.IsMap()) return Fail(path, "each claim maps to one condition object");
+      if (!first) *out += ",";
+      first = false;
+      *out += "{\"claim\":";
+      if (!Convert(member.first, path, false, out)) return false;
+      for (const auto& condition : member.second) {
+        if (!condition.first.IsScalar()) return Fail(path, "a condition name must be a scalar");
+        *out += "," + JsonString(condition.first.Scalar()) + ":";
+        if (!Convert(condition.second, path, false, out)) return false;
+      }
+      *out += "}";
+    }
+    *out += "]";
+    return true;
+  }
+};
+
+bool TakeString(YAML::Node& root, const char* key, std::string* out, std::string* error) {
+  YAML::Node value = root[key];
+  if (!value) return true;
+  if (!value.IsScalar() || value.Scalar().empty()) {
+    *error = std::string(key) + ": must be a non-empty string";
+    return false;
+  }
+  *out = value.Scalar();
+  root.remove(key);
+  return true;
+}
+
+}  // namespace
+
+bool YamlToJson(std::string_view yaml, std::string* json, std::string* error) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    *error = "YAML: " + e.msg + " at line " + std::to_string(e.mark.line + 1);
+    return false;
+  }
+  Converter converter;
+  json->clear();
+  if (!converter.Convert(root, "", false, json)) {
+    *error = converter.error;
+    return false;
+  }
+  return true;
+}
+
+bool LoadSidecarConfig(std::string_view yaml, SidecarConfig* out, std::string* error) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    *error = "YAML: " + e.msg + " at line " + std::to_string(e.mark.line + 1);
+    return false;
+  }
+  if (!root.IsMap()) {
+    *error = "the configuration must be a YAML mapping";
+    return false;
+  }
+  if (!TakeString(root, "listen", &out->listen, error) ||
+      !TakeString(root, "upstream", &out->upstream, error) ||
+      !TakeString(root, "admin", &out->admin, error)) {
+    return false;
+  }
+  Converter converter;
+  out->engine_json.clear();
+  if (!converter.Convert(root, "", false, &out->engine_json)) {
+    *error = converter.error;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace authgate_cli
