@@ -97,6 +97,11 @@ check "plain http redirect URI off loopback" 1 "redirect_uri" "$WORK/insecure.ya
 base | sed '/^listen:/d' > "$WORK/nolisten.yaml"
 check "listen required" 1 "listen and upstream are required" "$WORK/nolisten.yaml"
 
+base | sed 's/      audiences: \[http:\/\/127.0.0.1:8000\/\]/      audiences: [http:\/\/127.0.0.1:8000\/]\n      max_token_size: 01234/' > "$WORK/octal.yaml"
+check "a non-JSON number is a string" 1 "max_token_size" "$WORK/octal.yaml"
+base | sed 's/      audiences: \[http:\/\/127.0.0.1:8000\/\]/      audiences: [http:\/\/127.0.0.1:8000\/]\n      max_token_size: 2048/' > "$WORK/number.yaml"
+check "a JSON number is a number" 0 "configuration OK" "$WORK/number.yaml"
+
 printf 'listen: [1, 2\n' > "$WORK/broken.yaml"
 check "YAML syntax error names the line" 1 "at line" "$WORK/broken.yaml"
 
