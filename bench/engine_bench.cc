@@ -27,8 +27,6 @@
 // ratios of their costs (thread CPU time): a ratio that survives the machine
 // changing speed between two Google Benchmark runs.
 
-#include <time.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -53,6 +51,7 @@
 #include "jwt/jwt_verifier.h"
 #include "jwt/verifier_config.h"
 #include "net/query_string.h"
+#include "paired_runs.h"
 #include "scheduler.h"
 #include "support/token_factory.h"
 #include "text.h"
@@ -420,12 +419,6 @@ void Run(benchmark::State& state, const Op* op) {
   return failures;
 }
 
-double ThreadCpuSeconds() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
-
 const Op& SingleThreadOp(const std::vector<Entry>& entries, std::string_view name) {
   for (const Entry& e : entries) {
     if (e.threads == 0 && e.name == name) return e.op;
@@ -434,7 +427,7 @@ const Op& SingleThreadOp(const std::vector<Entry>& entries, std::string_view nam
 }
 
 // Thread CPU seconds that n iterations of `op` take.
-double Batch(const Op& op, int64_t n) {
+double RunBatch(const Op& op, int64_t n) {
   double start = ThreadCpuSeconds();
   int64_t failures = ProfileLoop(op, n);
   double seconds = ThreadCpuSeconds() - start;
@@ -442,14 +435,8 @@ double Batch(const Op& op, int64_t n) {
   return seconds;
 }
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 int ProfileMain(const std::vector<Entry>& entries, std::string_view name, int64_t n) {
-  double seconds = Batch(SingleThreadOp(entries, name), n);
+  double seconds = RunBatch(SingleThreadOp(entries, name), n);
   std::printf("%s: %lld iterations, %.0f ns each (thread CPU time)\n",
               std::string(name).c_str(), static_cast<long long>(n),
               1e9 * seconds / static_cast<double>(n));
@@ -463,20 +450,11 @@ int CompareMain(const std::vector<Entry>& entries, std::string_view names, int64
   std::string name_a(names.substr(0, comma)), name_b(names.substr(comma + 1));
   const Op& a = SingleThreadOp(entries, name_a);
   const Op& b = SingleThreadOp(entries, name_b);
-  Batch(a, n / 10 + 1);  // warm up both
-  Batch(b, n / 10 + 1);
   std::vector<double> ratio;
-  for (int r = 0; r < rounds; ++r) {
-    // Alternate which goes first, so that neither always follows the other.
-    double sa, sb;
-    if (r % 2 == 0) {
-      sa = Batch(a, n);
-      sb = Batch(b, n);
-    } else {
-      sb = Batch(b, n);
-      sa = Batch(a, n);
-    }
-    ratio.push_back(sa / sb);
+  for (const PairedRound& round :
+       RunPaired([&](int64_t k) { return RunBatch(a, k); },
+                 [&](int64_t k) { return RunBatch(b, k); }, n, rounds)) {
+    ratio.push_back(round.seconds_a / round.seconds_b);
   }
   std::vector<double> sorted = ratio;
   std::sort(sorted.begin(), sorted.end());
@@ -484,18 +462,6 @@ int CompareMain(const std::vector<Entry>& entries, std::string_view names, int64
               name_a.c_str(), name_b.c_str(), rounds, Median(ratio), sorted.front(),
               sorted.back());
   return 0;
-}
-
-// Value of --flag=value, or nullptr.
-const char* FlagValue(int argc, char** argv, std::string_view flag) {
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg(argv[i]);
-    if (arg.size() > flag.size() && arg.substr(0, flag.size()) == flag &&
-        arg[flag.size()] == '=') {
-      return argv[i] + flag.size() + 1;
-    }
-  }
-  return nullptr;
 }
 
 }  // namespace

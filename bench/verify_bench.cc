@@ -18,8 +18,6 @@
 // two-thread run it is a per-thread rate; the two-thread runs therefore also
 // report all_threads_per_second, the combined wall-clock rate of both threads.
 
-#include <time.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -46,6 +44,7 @@
 #include "jwks/key_source.h"
 #include "jwt/jwt_verifier.h"
 #include "jwt/verified_token.h"
+#include "paired_runs.h"
 #include "reason.h"
 #include "support/test_http_server.h"
 #include "support/token_factory.h"
@@ -586,15 +585,6 @@ template <typename Op>
   return failures;
 }
 
-double ThreadCpuSeconds() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
-
-// A batch runs n iterations and returns the thread CPU seconds they took.
-using Batch = std::function<double(int64_t)>;
-
 template <typename Op>
 Batch MakeBatch(const Case* c) {
   auto op = std::make_shared<Op>(c);
@@ -630,12 +620,6 @@ Batch BatchFor(const std::vector<std::unique_ptr<Case>>& cases, const std::strin
   Die("unknown single-thread benchmark " + name);
 }
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 int ProfileMain(const std::string& name, int64_t n) {
   auto cases = MakeCases();
   Batch batch = BatchFor(cases, name);
@@ -651,22 +635,11 @@ int CompareMain(const std::string& names, int64_t n, int rounds) {
   std::string name_a = names.substr(0, comma), name_b = names.substr(comma + 1);
   auto cases = MakeCases();
   Batch a = BatchFor(cases, name_a), b = BatchFor(cases, name_b);
-  a(n / 10 + 1);  // warm up both
-  b(n / 10 + 1);
   std::vector<double> rate_a, rate_b, ratio;
-  for (int r = 0; r < rounds; ++r) {
-    // Alternate which goes first, so that neither always follows the other.
-    double sa, sb;
-    if (r % 2 == 0) {
-      sa = a(n);
-      sb = b(n);
-    } else {
-      sb = b(n);
-      sa = a(n);
-    }
-    rate_a.push_back(static_cast<double>(n) / sa);
-    rate_b.push_back(static_cast<double>(n) / sb);
-    ratio.push_back(sb / sa);
+  for (const PairedRound& round : RunPaired(a, b, n, rounds)) {
+    rate_a.push_back(static_cast<double>(n) / round.seconds_a);
+    rate_b.push_back(static_cast<double>(n) / round.seconds_b);
+    ratio.push_back(round.seconds_b / round.seconds_a);
   }
   std::vector<double> sorted = ratio;
   std::sort(sorted.begin(), sorted.end());
@@ -675,18 +648,6 @@ int CompareMain(const std::string& names, int64_t n, int rounds) {
   std::printf("%s / %s: median of %d paired rounds %.3f (min %.3f, max %.3f)\n", name_a.c_str(),
               name_b.c_str(), rounds, Median(ratio), sorted.front(), sorted.back());
   return 0;
-}
-
-// Value of --flag=value among argv[from..], or nullptr.
-const char* FlagValue(int argc, char** argv, std::string_view flag) {
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg(argv[i]);
-    if (arg.size() > flag.size() && arg.substr(0, flag.size()) == flag &&
-        arg[flag.size()] == '=') {
-      return argv[i] + flag.size() + 1;
-    }
-  }
-  return nullptr;
 }
 
 }  // namespace

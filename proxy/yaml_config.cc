@@ -158,23 +158,6 @@ bool TakeString(YAML::Node& root, const char* key, std::string* out, std::string
 
 }  // namespace
 
-bool YamlToJson(std::string_view yaml, std::string* json, std::string* error) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(yaml));
-  } catch (const YAML::Exception& e) {
-    *error = "YAML: " + e.msg + " at line " + std::to_string(e.mark.line + 1);
-    return false;
-  }
-  Converter converter;
-  json->clear();
-  if (!converter.Convert(root, "", false, json)) {
-    *error = converter.error;
-    return false;
-  }
-  return true;
-}
-
 bool LoadSidecarConfig(std::string_view yaml, SidecarConfig* out, std::string* error) {
   YAML::Node root;
   try {

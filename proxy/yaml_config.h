@@ -36,9 +36,6 @@ struct SidecarConfig {
 // naming the line (YAML syntax) or the key.
 bool LoadSidecarConfig(std::string_view yaml, SidecarConfig* out, std::string* error);
 
-// YamlToJson converts one YAML document to JSON text, as described above.
-bool YamlToJson(std::string_view yaml, std::string* json, std::string* error);
-
 }  // namespace authgate_cli
 
 #endif  // AUTHGATE_PROXY_YAML_CONFIG_H_

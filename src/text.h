@@ -60,6 +60,10 @@ std::string StrCat(const Pieces&... pieces) {
 // EqualsIgnoreCase compares ASCII case-insensitively.
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
+// AsciiLowercase returns `text` with A-Z turned into a-z (header names,
+// hosts, schemes); other bytes are kept.
+std::string AsciiLowercase(std::string_view text);
+
 // StartsWithIgnoreCase tells whether `text` begins with `prefix`, ASCII
 // case-insensitively.
 bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix);

@@ -78,6 +78,20 @@ inline std::string MessageOf(const ErrorPtr& error) {
   return error ? authgate_error_message(error.get()) : "";
 }
 
+// OwnedString runs `call(&text, &len, &error)`, a C call returning a string
+// the caller owns, and returns a copy of it; throws Error when it fails.
+template <typename Call>
+std::string OwnedString(Call call) {
+  char* text = nullptr;
+  size_t len = 0;
+  authgate_error* raw_error = nullptr;
+  authgate_status status = call(&text, &len, &raw_error);
+  ErrorPtr error(raw_error);
+  std::unique_ptr<char, StringDeleter> owned(text);
+  if (status != AUTHGATE_OK) throw Error(status, MessageOf(error));
+  return std::string(text, len);
+}
+
 }  // namespace internal
 
 // Result is a verified token's header and claims; empty when default-made.
@@ -206,14 +220,9 @@ class Verifier {
 
   // StatsJson is a JSON snapshot of the key sources and the token cache.
   std::string StatsJson() const {
-    char* json = nullptr;
-    size_t len = 0;
-    authgate_error* raw_error = nullptr;
-    authgate_status status = authgate_verifier_stats_json(&json, &len, verifier_.get(), &raw_error);
-    internal::ErrorPtr error(raw_error);
-    if (status != AUTHGATE_OK) throw Error(status, internal::MessageOf(error));
-    std::unique_ptr<char, internal::StringDeleter> owned(json);
-    return std::string(json, len);
+    return internal::OwnedString([&](char** json, size_t* len, authgate_error** error) {
+      return authgate_verifier_stats_json(json, len, verifier_.get(), error);
+    });
   }
 
   std::vector<std::string> warnings() const {
@@ -396,14 +405,9 @@ class Engine {
     return authgate_engine_wait_ready(engine_.get(), timeout_ms, nullptr) == AUTHGATE_OK;
   }
   std::string StatsJson() const {
-    char* json = nullptr;
-    size_t len = 0;
-    authgate_error* raw_error = nullptr;
-    authgate_status status = authgate_engine_stats_json(&json, &len, engine_.get(), &raw_error);
-    internal::ErrorPtr error(raw_error);
-    if (status != AUTHGATE_OK) throw Error(status, internal::MessageOf(error));
-    std::unique_ptr<char, internal::StringDeleter> owned(json);
-    return std::string(json, len);
+    return internal::OwnedString([&](char** json, size_t* len, authgate_error** error) {
+      return authgate_engine_stats_json(json, len, engine_.get(), error);
+    });
   }
   std::vector<std::string> warnings() const {
     std::vector<std::string> out;
@@ -440,16 +444,10 @@ class CookieSigner {
 
   std::string Sign(std::string_view name, std::string_view host, int64_t expires_at,
                    std::string_view value) const {
-    char* text = nullptr;
-    size_t len = 0;
-    authgate_error* raw_error = nullptr;
-    authgate_status status =
-        authgate_cookie_sign(&text, &len, signer_.get(), name.data(), name.size(), host.data(),
-                             host.size(), expires_at, value.data(), value.size(), &raw_error);
-    internal::ErrorPtr error(raw_error);
-    if (status != AUTHGATE_OK) throw Error(status, internal::MessageOf(error));
-    std::unique_ptr<char, internal::StringDeleter> owned(text);
-    return std::string(text, len);
+    return internal::OwnedString([&](char** text, size_t* len, authgate_error** error) {
+      return authgate_cookie_sign(text, len, signer_.get(), name.data(), name.size(), host.data(),
+                                  host.size(), expires_at, value.data(), value.size(), error);
+    });
   }
 
   // Verify returns the value, or nullopt with *reason (session_invalid or

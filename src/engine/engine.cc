@@ -27,14 +27,6 @@ using internal::Respond;
 
 namespace {
 
-std::string Lowercase(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 std::string HtmlEscape(std::string_view text) {
   std::string out;
   for (char c : text) {
@@ -114,7 +106,7 @@ void Engine::Impl::Start(const Request& request, Finish finish) const {
   eval->upstream_target = query.empty() && request.target.find('?') == std::string::npos
                               ? eval->path
                               : StrCat(eval->path, "?", query);
-  eval->host = Lowercase(request.authority);
+  eval->host = AsciiLowercase(request.authority);
   eval->jar = CookieJar::FromRequest(request);
 
   if (config.login) {
@@ -208,7 +200,7 @@ Decision Engine::Impl::Allow(const Evaluation& eval, const std::vector<Identity>
       if (!identity.provider->forward) {
         switch (identity.location.where) {
           case ExtractedToken::Where::kHeader:
-            d.remove_headers.push_back(Lowercase(identity.location.name));
+            d.remove_headers.push_back(AsciiLowercase(identity.location.name));
             break;
           case ExtractedToken::Where::kCookie:
             drop_cookies.push_back(identity.location.name);

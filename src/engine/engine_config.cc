@@ -29,14 +29,6 @@ bool IsTokenChar(char c) {
   return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
-std::string Lowercase(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 absl::Status ReadHeaderName(ConfigObject& object, std::string_view key, std::string* out) {
   std::optional<std::string> name;
   if (absl::Status s = object.GetString(key, &name); !s.ok()) return s;
@@ -44,7 +36,7 @@ absl::Status ReadHeaderName(ConfigObject& object, std::string_view key, std::str
   for (char c : *name) {
     if (!IsTokenChar(c)) return object.Error(key, "is not a valid header name");
   }
-  *out = Lowercase(*name);
+  *out = AsciiLowercase(*name);
   for (std::string_view reserved : kReservedHeaders) {
     if (*out == reserved) {
       return object.Error(key, StrCat("\"", *out, "\" cannot carry an identity"));
@@ -210,7 +202,7 @@ absl::Status ReadDenyRedirectMatchers(ConfigObject& oidc, std::vector<HeaderMatc
     std::optional<std::string> name;
     if (absl::Status s = entry->GetString("name", &name); !s.ok()) return s;
     if (!name || name->empty()) return entry->Error("name", "is required");
-    matcher.name = Lowercase(*name);
+    matcher.name = AsciiLowercase(*name);
     int kinds = 0;
     const std::pair<std::string_view, HeaderMatcher::Kind> kKinds[] = {
         {"exact", HeaderMatcher::Kind::kExact},

@@ -7,14 +7,6 @@
 namespace authgate {
 namespace {
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  }
-  return out;
-}
-
 bool IsHostChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
          c == '.' || c == '_';
@@ -62,7 +54,7 @@ absl::StatusOr<Url> Url::Parse(std::string_view text) {
   Url url;
   size_t colon = text.find("://");
   if (colon == std::string_view::npos) return Bad(text, "needs a scheme (https://...)");
-  url.scheme = Lower(text.substr(0, colon));
+  url.scheme = AsciiLowercase(text.substr(0, colon));
   if (url.scheme != "http" && url.scheme != "https") {
     return Bad(text, "scheme must be http or https");
   }
@@ -84,7 +76,7 @@ absl::StatusOr<Url> Url::Parse(std::string_view text) {
   if (!authority.empty() && authority[0] == '[') {
     size_t close = authority.find(']');
     if (close == std::string_view::npos) return Bad(text, "unterminated IPv6 literal");
-    url.host = Lower(authority.substr(0, close + 1));
+    url.host = AsciiLowercase(authority.substr(0, close + 1));
     std::string_view after = authority.substr(close + 1);
     if (!after.empty()) {
       if (after[0] != ':') return Bad(text, "bad characters after the IPv6 literal");
@@ -106,7 +98,7 @@ absl::StatusOr<Url> Url::Parse(std::string_view text) {
     for (char c : host) {
       if (!IsHostChar(c)) return Bad(text, "bad character in the host");
     }
-    url.host = Lower(host);
+    url.host = AsciiLowercase(host);
   }
   if (url.host.empty() || url.host == "[]") return Bad(text, "has no host");
   if (!port_text.empty()) {

@@ -162,14 +162,20 @@ class EngineTest : public ::testing::Test {
     return std::move(*engine);
   }
 
+  // BeginLogin requests `target` without a session, keeps the login cookie
+  // in `browser` and returns where the browser is sent (the provider).
+  std::string BeginLogin(Browser& browser, const std::string& target = "/private") {
+    Decision start = engine_->Evaluate(browser.Get(target));
+    EXPECT_EQ(start.status, 302);
+    browser.Apply(start);
+    return HeaderOf(start.response_headers, "location").value_or("");
+  }
+
   // Plays a whole login in `browser` starting at `target`; returns the
   // callback's decision.
   Decision Login(Browser& browser, const std::string& target = "/private/page?x=1",
                  const std::string& claims_patch = "{}") {
-    Decision start = engine_->Evaluate(browser.Get(target));
-    EXPECT_EQ(start.status, 302);
-    browser.Apply(start);
-    std::string location = HeaderOf(start.response_headers, "location").value_or("");
+    std::string location = BeginLogin(browser, target);
     std::string code = idp_.Authorize(location, claims_patch);
     EXPECT_FALSE(code.empty()) << location;
     Decision callback = engine_->Evaluate(browser.Get(
@@ -303,9 +309,7 @@ TEST_F(EngineTest, NonBrowserRequestsGet401InsteadOfARedirect) {
 TEST_F(EngineTest, ForgedStateIs400) {
   Start();
   Browser browser;
-  Decision start = engine_->Evaluate(browser.Get("/private"));
-  browser.Apply(start);
-  std::string location = *HeaderOf(start.response_headers, "location");
+  std::string location = BeginLogin(browser);
   std::string code = idp_.Authorize(location);
   std::string state = QueryParam(location, "state");
   state[state.size() - 3] = state[state.size() - 3] == 'A' ? 'B' : 'A';
@@ -371,9 +375,7 @@ TEST_F(EngineTest, ReplayedCallbackIsRefused) {
 TEST_F(EngineTest, ExpiredLoginIsRefused) {
   Start();
   Browser browser;
-  Decision start = engine_->Evaluate(browser.Get("/private"));
-  browser.Apply(start);
-  std::string location = *HeaderOf(start.response_headers, "location");
+  std::string location = BeginLogin(browser);
   std::string code = idp_.Authorize(location);
   clock_.Advance(absl::Minutes(11));
   Decision d = engine_->Evaluate(
@@ -385,9 +387,7 @@ TEST_F(EngineTest, ExpiredLoginIsRefused) {
 TEST_F(EngineTest, ProviderErrorIs400) {
   Start();
   Browser browser;
-  Decision start = engine_->Evaluate(browser.Get("/private"));
-  browser.Apply(start);
-  std::string location = *HeaderOf(start.response_headers, "location");
+  std::string location = BeginLogin(browser);
   Decision d = engine_->Evaluate(browser.Get(StrCat(
       "/callback?error=access_denied&state=", QueryParam(location, "state"))));
   EXPECT_EQ(d.status, 400);
@@ -401,9 +401,7 @@ TEST_F(EngineTest, ProviderErrorIs400) {
 TEST_F(EngineTest, WrongIssParameterIs400) {
   Start();
   Browser browser;
-  Decision start = engine_->Evaluate(browser.Get("/private"));
-  browser.Apply(start);
-  std::string location = *HeaderOf(start.response_headers, "location");
+  std::string location = BeginLogin(browser);
   std::string code = idp_.Authorize(location);
   Decision d = engine_->Evaluate(browser.Get(StrCat("/callback?code=", code, "&state=",
                                                     QueryParam(location, "state"),

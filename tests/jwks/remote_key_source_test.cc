@@ -4,75 +4,22 @@
 // in-process HTTP client whose answers the test controls: nothing here
 // depends on the speed of the machine.
 
-#include <deque>
 #include <mutex>
 #include <thread>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "jwks/key_source.h"
+#include "support/fake_http_client.h"
 #include "support/token_factory.h"
 #include "text.h"
 
 namespace authgate {
 namespace {
 
+using ::authgate::testing::FakeHttpClient;
 using ::authgate::testing::TestKey;
 using ::testing::HasSubstr;
-
-// Records requests; the test delivers answers with Deliver().
-class FakeHttpClient final : public HttpClient {
- public:
-  using Responder = std::function<absl::StatusOr<HttpResponse>(const HttpRequest&)>;
-
-  void Send(HttpRequest request, Callback done) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    sent_.push_back(request.url);
-    pending_.emplace_back(std::move(request), std::move(done));
-  }
-
-  void SetResponder(Responder responder) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    responder_ = std::move(responder);
-  }
-
-  // Answers every pending request (and those sent while answering).
-  int Deliver() {
-    int delivered = 0;
-    for (;;) {
-      std::pair<HttpRequest, Callback> next;
-      Responder responder;
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (pending_.empty()) return delivered;
-        next = std::move(pending_.front());
-        pending_.pop_front();
-        responder = responder_;
-      }
-      next.second(responder(next.first));
-      ++delivered;
-    }
-  }
-
-  size_t sent_count() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return sent_.size();
-  }
-  std::vector<std::string> sent() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return sent_;
-  }
-  size_t pending_count() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return pending_.size();
-  }
-
- private:
-  mutable std::mutex mutex_;
-  Responder responder_;
-  std::deque<std::pair<HttpRequest, Callback>> pending_;
-  std::vector<std::string> sent_;
-};
 
 absl::StatusOr<HttpResponse> Ok(std::string body, std::string cache_control = "") {
   HttpResponse response;
@@ -130,7 +77,7 @@ class RemoteKeySourceTest : public ::testing::Test {
 TEST_F(RemoteKeySourceTest, FetchesAtCreationAndServesTheKeys) {
   http_.SetResponder([&](const HttpRequest&) { return Ok(Jwks({{&key_a_, "a"}})); });
   auto source = MakeUri();
-  EXPECT_EQ(http_.sent_count(), 1u) << "the first fetch starts at creation";
+  EXPECT_EQ(http_.sent().size(), 1u) << "the first fetch starts at creation";
   EXPECT_EQ(source->Keys(), nullptr) << "nothing before the answer";
   http_.Deliver();
   EXPECT_THAT(Kids(source->Keys()), ::testing::ElementsAre("a"));
@@ -146,9 +93,9 @@ TEST_F(RemoteKeySourceTest, RefreshesAheadOfTheCacheLifetime) {
   auto source = MakeUri();
   http_.Deliver();
   scheduler_.AdvanceAndRun(absl::Seconds(79));
-  EXPECT_EQ(http_.sent_count(), 1u);
+  EXPECT_EQ(http_.sent().size(), 1u);
   scheduler_.AdvanceAndRun(absl::Seconds(2));
-  EXPECT_EQ(http_.sent_count(), 2u) << "refresh at 80% of max-age";
+  EXPECT_EQ(http_.sent().size(), 2u) << "refresh at 80% of max-age";
   http_.Deliver();
   EXPECT_EQ(source->Stats().fetch_successes, 2u);
 }
@@ -165,21 +112,21 @@ TEST_F(RemoteKeySourceTest, CacheLifetimeDefaultsAndBounds) {
   http_.Deliver();
   // No header: 10 minutes, refreshed at 8.
   scheduler_.AdvanceAndRun(absl::Minutes(8) - absl::Seconds(1));
-  EXPECT_EQ(http_.sent_count(), 1u);
+  EXPECT_EQ(http_.sent().size(), 1u);
   cache_control = "public, max-age=5";  // below the minimum: 60 s
   scheduler_.AdvanceAndRun(absl::Seconds(2));
-  ASSERT_EQ(http_.sent_count(), 2u);
+  ASSERT_EQ(http_.sent().size(), 2u);
   http_.Deliver();
   scheduler_.AdvanceAndRun(absl::Seconds(47));
-  EXPECT_EQ(http_.sent_count(), 2u);
+  EXPECT_EQ(http_.sent().size(), 2u);
   cache_control = "max-age=999999";  // above the maximum: 1 hour
   scheduler_.AdvanceAndRun(absl::Seconds(2));
-  ASSERT_EQ(http_.sent_count(), 3u);
+  ASSERT_EQ(http_.sent().size(), 3u);
   http_.Deliver();
   scheduler_.AdvanceAndRun(absl::Minutes(47));
-  EXPECT_EQ(http_.sent_count(), 3u);
+  EXPECT_EQ(http_.sent().size(), 3u);
   scheduler_.AdvanceAndRun(absl::Minutes(2));
-  EXPECT_EQ(http_.sent_count(), 4u);
+  EXPECT_EQ(http_.sent().size(), 4u);
 }
 
 TEST_F(RemoteKeySourceTest, FollowsKeyRotation) {
@@ -291,11 +238,11 @@ TEST_F(RemoteKeySourceTest, UnknownKidRefetchIsSingleFlightAndRateLimited) {
   EXPECT_TRUE(source->RefreshForUnknownKey([&] { ++completions; }));
   // While in flight, more requests join the same fetch.
   for (int i = 0; i < 100; ++i) EXPECT_TRUE(source->RefreshForUnknownKey([&] { ++completions; }));
-  EXPECT_EQ(http_.sent_count(), 2u);
+  EXPECT_EQ(http_.sent().size(), 2u);
   http_.Deliver();
   EXPECT_EQ(completions, 101);
   EXPECT_FALSE(source->RefreshForUnknownKey(nullptr));
-  EXPECT_EQ(http_.sent_count(), 2u);
+  EXPECT_EQ(http_.sent().size(), 2u);
 }
 
 TEST_F(RemoteKeySourceTest, AFloodOfUnknownKidsFromManyThreadsFetchesOncePerInterval) {
@@ -310,13 +257,13 @@ TEST_F(RemoteKeySourceTest, AFloodOfUnknownKidsFromManyThreadsFetchesOncePerInte
     });
   }
   for (auto& thread : threads) thread.join();
-  EXPECT_EQ(http_.sent_count(), 2u) << "1000 requests, one fetch";
+  EXPECT_EQ(http_.sent().size(), 2u) << "1000 requests, one fetch";
   http_.Deliver();
   for (int i = 0; i < 1000; ++i) source->RefreshForUnknownKey(nullptr);
-  EXPECT_EQ(http_.sent_count(), 2u) << "rate limit after the fetch";
+  EXPECT_EQ(http_.sent().size(), 2u) << "rate limit after the fetch";
   scheduler_.AdvanceAndRun(absl::Seconds(30));
   for (int i = 0; i < 1000; ++i) source->RefreshForUnknownKey(nullptr);
-  EXPECT_EQ(http_.sent_count(), 3u) << "one more per interval";
+  EXPECT_EQ(http_.sent().size(), 3u) << "one more per interval";
 }
 
 TEST_F(RemoteKeySourceTest, DiscoversTheJwksUri) {
@@ -332,7 +279,7 @@ TEST_F(RemoteKeySourceTest, DiscoversTheJwksUri) {
   auto source = Make(options);
   http_.Deliver();
   EXPECT_THAT(Kids(source->Keys()), ::testing::ElementsAre("a"));
-  EXPECT_THAT(http_.sent(), ::testing::ElementsAre(
+  EXPECT_THAT(http_.sent_urls(), ::testing::ElementsAre(
                                 "https://idp.example/tenant/.well-known/openid-configuration",
                                 "https://keys.example/k"));
   EXPECT_EQ(source->Stats().location, "https://keys.example/k");
@@ -355,7 +302,7 @@ TEST_F(RemoteKeySourceTest, RejectsADiscoveryDocumentForAnotherIssuer) {
     http.Deliver();
     EXPECT_EQ((*source)->Keys(), nullptr) << issuer;
     EXPECT_THAT((*source)->Stats().last_error, HasSubstr("issuer")) << issuer;
-    EXPECT_EQ(http.sent_count(), 1u) << "the keys of a mismatched issuer are never fetched";
+    EXPECT_EQ(http.sent().size(), 1u) << "the keys of a mismatched issuer are never fetched";
   }
 }
 
@@ -368,7 +315,7 @@ TEST_F(RemoteKeySourceTest, RequiresHttpsExceptOnLoopback) {
   options.discovery_issuer = "http://idp.example";
   EXPECT_EQ(KeySource::Remote(options, &http_, &scheduler_).status().code(),
             absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(http_.sent_count(), 0u);
+  EXPECT_EQ(http_.sent().size(), 0u);
   options.allow_insecure_http = true;
   EXPECT_TRUE(KeySource::Remote(options, &http_, &scheduler_).ok());
   options.allow_insecure_http = false;

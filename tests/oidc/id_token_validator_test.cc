@@ -11,7 +11,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "oidc/fake_http_client.h"
+#include "support/fake_http_client.h"
 #include "oidc/fake_provider.h"
 #include "text.h"
 

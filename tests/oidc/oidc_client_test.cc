@@ -13,7 +13,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "oidc/fake_http_client.h"
+#include "support/fake_http_client.h"
 #include "oidc/fake_provider.h"
 #include "oidc/pkce.h"
 #include "text.h"

@@ -10,7 +10,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "oidc/fake_http_client.h"
+#include "support/fake_http_client.h"
 #include "text.h"
 
 namespace authgate {

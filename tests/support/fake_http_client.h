@@ -4,8 +4,8 @@
 // answers it with Deliver(), on the test's thread: the order of events is
 // the test's, not the machine's.
 
-#ifndef AUTHGATE_TESTS_OIDC_FAKE_HTTP_CLIENT_H_
-#define AUTHGATE_TESTS_OIDC_FAKE_HTTP_CLIENT_H_
+#ifndef AUTHGATE_TESTS_SUPPORT_FAKE_HTTP_CLIENT_H_
+#define AUTHGATE_TESTS_SUPPORT_FAKE_HTTP_CLIENT_H_
 
 #include <deque>
 #include <functional>
@@ -51,6 +51,13 @@ class FakeHttpClient final : public HttpClient {
     }
   }
 
+  // sent_urls is the URLs of sent(), in order.
+  std::vector<std::string> sent_urls() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<std::string> urls;
+    for (const HttpRequest& request : sent_) urls.push_back(request.url);
+    return urls;
+  }
   std::vector<HttpRequest> sent() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return sent_;
@@ -77,4 +84,4 @@ inline absl::StatusOr<HttpResponse> JsonResponse(int status, std::string body) {
 
 }  // namespace authgate::testing
 
-#endif  // AUTHGATE_TESTS_OIDC_FAKE_HTTP_CLIENT_H_
+#endif  // AUTHGATE_TESTS_SUPPORT_FAKE_HTTP_CLIENT_H_
