@@ -75,7 +75,11 @@ std::string StatsJson(const authgate::EngineStats& stats) {
                           ",\"logins_completed\":", stats.logins_completed,
                           ",\"logins_failed\":", stats.logins_failed,
                           ",\"refreshes\":", stats.refreshes,
-                          ",\"refresh_failures\":", stats.refresh_failures, "}");
+                          ",\"refresh_failures\":", stats.refresh_failures,
+                          ",\"jwks_fetch_successes\":", stats.jwks_fetch_successes,
+                          ",\"jwks_fetch_failures\":", stats.jwks_fetch_failures,
+                          ",\"token_cache_hits\":", stats.token_cache_hits,
+                          ",\"token_cache_misses\":", stats.token_cache_misses, "}");
   return out;
 }
 

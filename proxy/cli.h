@@ -21,6 +21,10 @@ int RunInspect(const std::vector<std::string>& args);
 // RunCheckConfig validates a sidecar YAML configuration: 0 valid, 1
 // invalid (the message names the key), 2 usage or unreadable file.
 int RunCheckConfig(const std::vector<std::string>& args);
+// RunServe runs the sidecar until SIGTERM or SIGINT: 0 after a graceful
+// shutdown, 1 for an invalid configuration or a listener that cannot be
+// set up, 2 for usage errors.
+int RunServe(const std::vector<std::string>& args);
 
 // ReadTokenFromStdin reads all of standard input and strips one trailing LF
 // or CRLF (and nothing else).

@@ -59,10 +59,6 @@ int RunCheckConfig(const std::vector<std::string>& args) {
     std::cerr << "warning: " << authgate_engine_warning(engine, i) << "\n";
   }
   authgate_engine_free(engine);
-  if (config.listen.empty() || config.upstream.empty()) {
-    std::cerr << "error: " << path << ": listen and upstream are required to serve\n";
-    return kExitRejected;
-  }
   std::cout << path << ": configuration OK\n";
   return kExitValid;
 }

@@ -1,7 +1,7 @@
 // Copyright authgate authors. SPDX-License-Identifier: Apache-2.0
 //
-// authgate: the command-line entry point. Subcommands: verify, inspect,
-// check-config.
+// authgate: the command-line entry point. Subcommands: serve, verify,
+// inspect, check-config.
 
 #include <cstdio>
 #include <iostream>
@@ -18,6 +18,9 @@ constexpr char kUsage[] =
     "usage: authgate <command> [options]\n"
     "\n"
     "commands:\n"
+    "  serve --config FILE [--log-level debug|info|warn|error]\n"
+    "      Run the sidecar (docs/config.md \"sidecar\"): protect the upstream,\n"
+    "      until SIGTERM or SIGINT. Access log on stdout, diagnostics on stderr.\n"
     "  verify (--jwks FILE | --jwks-uri URL | --issuer ISS --discover)\n"
     "         [--issuer ISS]... [--audience AUD]... [--alg ALG]... [--leeway SECONDS]\n"
     "         [--now EPOCH] [--typ TYP] [--timeout SECONDS] [TOKEN|-]\n"
@@ -43,6 +46,7 @@ int main(int argc, char** argv) {
   }
   std::string command = args.front();
   args.erase(args.begin());
+  if (command == "serve") return RunServe(args);
   if (command == "verify") return RunVerify(args);
   if (command == "inspect") return RunInspect(args);
   if (command == "check-config") return RunCheckConfig(args);

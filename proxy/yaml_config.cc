@@ -170,11 +170,15 @@ bool LoadSidecarConfig(std::string_view yaml, SidecarConfig* out, std::string* e
     *error = "the configuration must be a YAML mapping";
     return false;
   }
-  if (!TakeString(root, "listen", &out->listen, error) ||
-      !TakeString(root, "upstream", &out->upstream, error) ||
-      !TakeString(root, "admin", &out->admin, error)) {
+  std::string listen, upstream, admin;
+  if (!TakeString(root, "listen", &listen, error) ||
+      !TakeString(root, "upstream", &upstream, error) ||
+      !TakeString(root, "admin", &admin, error)) {
     return false;
   }
+  YAML::Node server = root["server"];
+  if (server) root.remove("server");
+  if (!ParseServerSettings(listen, upstream, admin, server, &out->server, error)) return false;
   Converter converter;
   out->engine_json.clear();
   if (!converter.Convert(root, "", false, &out->engine_json)) {

@@ -23,17 +23,18 @@
 #include <string>
 #include <string_view>
 
+#include "server_settings.h"
+
 namespace authgate_cli {
 
 struct SidecarConfig {
-  std::string listen;    // host:port; "" when absent
-  std::string upstream;  // URL; "" when absent
-  std::string admin;     // host:port; "" when absent
+  ServerSettings server;  // listen, upstream, admin and `server`
   std::string engine_json;
 };
 
 // LoadSidecarConfig parses `yaml`; on failure returns false with *error
-// naming the line (YAML syntax) or the key.
+// naming the line (YAML syntax) or the key. The sidecar's own keys are
+// checked here, the engine's by authgate_engine_new().
 bool LoadSidecarConfig(std::string_view yaml, SidecarConfig* out, std::string* error);
 
 }  // namespace authgate_cli

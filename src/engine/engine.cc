@@ -121,6 +121,14 @@ void Engine::Impl::Start(const Request& request, Finish finish) const {
                        "You do not have access to this page."));
   }
   const Requirement& requirement = eval->rule->requirement;
+  if (requirement.kind != RequirementKind::kNone) {
+    // Refusals name the rule too (metrics and logs count by rule); only
+    // Allow() knows it otherwise.
+    finish = [finish = std::move(finish), rule = eval->rule](Decision decision) {
+      if (decision.rule.empty()) decision.rule = rule->name;
+      finish(std::move(decision));
+    };
+  }
   switch (requirement.kind) {
     case RequirementKind::kNone:
       return finish(Allow(*eval, {}, {}));
@@ -414,6 +422,15 @@ EngineStats Engine::Stats() const {
     stats.logins_failed = oidc.logins_failed;
     stats.refreshes = oidc.refreshes_ok;
     stats.refresh_failures = oidc.refreshes_failed;
+  }
+  for (const Impl::Provider& provider : impl_->providers) {
+    for (const KeyProvider& keys : provider.verifier->providers()) {
+      KeySourceStats source = keys.keys->Stats();
+      stats.jwks_fetch_successes += source.fetch_successes;
+      stats.jwks_fetch_failures += source.fetch_failures;
+    }
+    stats.token_cache_hits += provider.verifier->cache().hits();
+    stats.token_cache_misses += provider.verifier->cache().misses();
   }
   return stats;
 }

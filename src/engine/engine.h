@@ -67,6 +67,12 @@ struct EngineStats {
   uint64_t logins_failed = 0;
   uint64_t refreshes = 0;
   uint64_t refresh_failures = 0;
+  // Summed over the `jwt` providers: key fetches by result, and the
+  // verified-token cache's hits and misses.
+  uint64_t jwks_fetch_successes = 0;
+  uint64_t jwks_fetch_failures = 0;
+  uint64_t token_cache_hits = 0;
+  uint64_t token_cache_misses = 0;
 };
 
 class Engine {

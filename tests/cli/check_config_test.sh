@@ -95,12 +95,36 @@ base | sed 's/redirect_uri: http:\/\/127.0.0.1:8000\/callback/redirect_uri: http
 check "plain http redirect URI off loopback" 1 "redirect_uri" "$WORK/insecure.yaml"
 
 base | sed '/^listen:/d' > "$WORK/nolisten.yaml"
-check "listen required" 1 "listen and upstream are required" "$WORK/nolisten.yaml"
+check "listen required" 1 "listen: required" "$WORK/nolisten.yaml"
 
 base | sed 's/      audiences: \[http:\/\/127.0.0.1:8000\/\]/      audiences: [http:\/\/127.0.0.1:8000\/]\n      max_token_size: 01234/' > "$WORK/octal.yaml"
 check "a non-JSON number is a string" 1 "max_token_size" "$WORK/octal.yaml"
 base | sed 's/      audiences: \[http:\/\/127.0.0.1:8000\/\]/      audiences: [http:\/\/127.0.0.1:8000\/]\n      max_token_size: 2048/' > "$WORK/number.yaml"
 check "a JSON number is a number" 0 "configuration OK" "$WORK/number.yaml"
+
+server_key() {  # server_key NAME EXIT TEXT YAML-LINES: base plus a `server` section
+  local name=$1 want_exit=$2 want_text=$3
+  { base; printf 'server:\n%s\n' "$4"; } > "$WORK/server.yaml"
+  check "$name" "$want_exit" "$want_text" "$WORK/server.yaml"
+}
+server_key "server keys accepted" 0 "configuration OK" "  threads: 2
+  max_connections: 100
+  max_header_bytes: 8192
+  header_timeout: 500ms
+  trusted_proxies: [10.0.0.0/8, '::1', 127.0.0.1]
+  auth_request_path: /auth
+  auth_request_redirect_status: 302
+  access_log: false"
+server_key "unknown server key" 1 "server.max_conns: unknown key" "  max_conns: 5"
+server_key "bad duration" 1 "server.idle_timeout" "  idle_timeout: 10"
+server_key "bad CIDR" 1 "server.trusted_proxies[0]" "  trusted_proxies: [10.0.0.0/33]"
+server_key "header limit range" 1 "server.max_header_bytes" "  max_header_bytes: 10"
+server_key "TLS needs both files" 1 "server.tls" "  tls: {cert_file: /x.pem}"
+server_key "upstream_tls only for https" 1 "server.upstream_tls" "  upstream_tls: {ca_file: /ca.pem}"
+base | sed 's|^upstream: .*|upstream: http://127.0.0.1:8001/app|' > "$WORK/path.yaml"
+check "upstream without a path" 1 "upstream: must be" "$WORK/path.yaml"
+base | sed 's|^listen: .*|listen: 8000|' > "$WORK/port.yaml"
+check "listen needs host:port" 1 "listen: must be host:port" "$WORK/port.yaml"
 
 printf 'listen: [1, 2\n' > "$WORK/broken.yaml"
 check "YAML syntax error names the line" 1 "at line" "$WORK/broken.yaml"

@@ -749,6 +749,7 @@ TEST_F(BearerTest, MissingTokenIs401WithoutErrorCode) {
   Decision d = engine_->Evaluate(Api({}));
   EXPECT_EQ(d.status, 401);
   EXPECT_EQ(d.reason, Reason::kTokenMissing);
+  EXPECT_EQ(d.rule, "api");  // refusals name their rule, for metrics and logs
   EXPECT_EQ(HeaderOf(d.response_headers, "www-authenticate"), "Bearer realm=\"authgate\"");
 }
 

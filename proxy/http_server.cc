@@ -1,0 +1,1233 @@
+// Copyright authgate authors. SPDX-License-Identifier: Apache-2.0
+//
+// The sidecar's HTTP server and proxy, on Boost.Beast with C++20
+// coroutines: one coroutine per client connection reads a request head,
+// asks the engine, and either answers for the engine or relays the request
+// to the upstream and the response back, both bodies streamed through a
+// fixed buffer. This is the only file that includes Beast.
+
+#include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange
+
+#include "http_server.h"
+
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <sys/socket.h>
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <exception>
+#include <limits>
+#include <list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "metrics.h"
+
+namespace authgate_cli {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using asio::awaitable;
+using asio::use_awaitable;
+using Clock = std::chrono::steady_clock;
+
+using PlainStream = beast::tcp_stream;
+using TlsStream = ssl::stream<beast::tcp_stream>;
+using RequestParser = http::request_parser<http::buffer_body>;
+using ResponseParser = http::response_parser<http::buffer_body>;
+
+constexpr size_t kRelayBufferBytes = 32 * 1024;
+constexpr size_t kMaxIdleUpstreamPerWorker = 256;
+constexpr auto kUpstreamIdleLimit = std::chrono::seconds(30);
+constexpr uint32_t kUpstreamHeaderLimit = 1024 * 1024;
+constexpr auto kHousekeepingInterval = std::chrono::milliseconds(100);
+
+struct DecisionDeleter {
+  void operator()(authgate_decision* d) const { authgate_decision_free(d); }
+};
+using DecisionPtr = std::unique_ptr<authgate_decision, DecisionDeleter>;
+struct RequestDeleter {
+  void operator()(authgate_request* r) const { authgate_request_free(r); }
+};
+using RequestPtr = std::unique_ptr<authgate_request, RequestDeleter>;
+
+std::string_view View(beast::string_view s) { return {s.data(), s.size()}; }
+
+double SecondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return beast::iequals(beast::string_view(a.data(), a.size()),
+                        beast::string_view(b.data(), b.size()));
+}
+
+// ForEachDecisionHeader calls f(name, value) for each header of `list`.
+template <class F>
+void ForEachDecisionHeader(const authgate_decision* d, authgate_header_list list, F f) {
+  size_t count = authgate_decision_header_count(d, list);
+  for (size_t i = 0; i < count; ++i) {
+    const char* name = nullptr;
+    const char* value = nullptr;
+    size_t name_len = 0, value_len = 0;
+    if (authgate_decision_header(d, list, i, &name, &name_len, &value, &value_len) ==
+        AUTHGATE_OK) {
+      f(beast::string_view(name, name_len), beast::string_view(value, value_len));
+    }
+  }
+}
+
+// IsHopByHop: the headers of RFC 9110 section 7.6.1 that concern one
+// connection only, plus the ones `Connection` names.
+bool IsHopByHop(std::string_view name, const std::vector<std::string>& listed) {
+  static constexpr std::string_view kFixed[] = {
+      "connection", "keep-alive",          "proxy-connection",   "te",     "trailer",
+      "transfer-encoding", "upgrade", "proxy-authenticate", "proxy-authorization"};
+  for (std::string_view fixed : kFixed) {
+    if (EqualsIgnoreCase(name, fixed)) return true;
+  }
+  for (const std::string& extra : listed) {
+    if (EqualsIgnoreCase(name, extra)) return true;
+  }
+  return false;
+}
+
+// ConnectionTokens returns the header names a `Connection` header lists.
+template <class Fields>
+std::vector<std::string> ConnectionTokens(const Fields& fields) {
+  std::vector<std::string> out;
+  for (auto it = fields.find(http::field::connection); it != fields.end() &&
+                                                      it->name() == http::field::connection;
+       ++it) {
+    for (auto token : http::token_list(it->value())) out.emplace_back(View(token));
+  }
+  return out;
+}
+
+// The answer to one request, for the access log and the metrics.
+struct Exchange {
+  Clock::time_point start = Clock::now();
+  std::string method;
+  std::string path;  // without the query
+  int status = 0;
+  std::string decision;
+  std::string reason = "none";
+  std::string rule;
+  double upstream_seconds = -1;
+  uint64_t bytes_sent = 0;
+};
+
+// A decision that needed the network: the engine's callback stores it and
+// posts a cancel of `wake` to the request's worker, which resumes the
+// request. The worker is single-threaded and the request is suspended on
+// `wake` before any posted handler can run, so the cancel is never early.
+struct PendingDecision {
+  explicit PendingDecision(asio::io_context& ioc) : wake(ioc), executor(ioc.get_executor()) {}
+  ~PendingDecision() { authgate_decision_free(decision); }
+  asio::steady_timer wake;
+  asio::io_context::executor_type executor;
+  authgate_decision* decision = nullptr;
+};
+
+void OnDecision(authgate_decision* decision, void* userdata) {
+  auto* holder = static_cast<std::shared_ptr<PendingDecision>*>(userdata);
+  std::shared_ptr<PendingDecision> pending = std::move(*holder);
+  delete holder;
+  pending->decision = decision;
+  asio::post(pending->executor, [pending] { pending->wake.cancel(); });
+}
+
+// An upstream connection, plain or TLS, with its read buffer.
+struct UpstreamConnection {
+  std::optional<PlainStream> plain;
+  std::optional<TlsStream> tls;
+  beast::flat_buffer buffer;
+  bool reused = false;
+  Clock::time_point idle_since;
+
+  beast::tcp_stream& lowest() { return tls ? tls->next_layer() : *plain; }
+};
+
+// A client connection as the drain sees it.
+struct ConnectionSlot {
+  bool idle = true;
+  beast::tcp_stream* stream = nullptr;
+};
+
+struct Worker {
+  explicit Worker(int i) : index(i), ioc(1) {}
+  int index;
+  asio::io_context ioc;
+  std::list<ConnectionSlot*> connections;
+  std::vector<std::unique_ptr<UpstreamConnection>> idle_upstream;
+  bool draining = false;
+};
+
+class Server {
+ public:
+  Server(const ServerSettings& settings, authgate_engine* engine, Logger* logger,
+         AccessLog* access_log)
+      : settings_(settings),
+        engine_(engine),
+        logger_(logger),
+        access_log_(access_log),
+        metrics_(WorkerCount(settings)) {
+    for (int i = 0; i < WorkerCount(settings); ++i) {
+      workers_.push_back(std::make_unique<Worker>(i));
+    }
+  }
+
+  ~Server() {
+    // The engine goes first: its pending callbacks post to the loops.
+    authgate_engine_free(engine_);
+  }
+
+  int Run();
+
+ private:
+  static int WorkerCount(const ServerSettings& settings) {
+    if (settings.threads > 0) return settings.threads;
+    return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  }
+
+  Worker& main_worker() { return *workers_.front(); }
+  bool Setup();
+  bool Listen(const HostPort& address, const char* name, std::optional<tcp::acceptor>* out);
+  void BeginShutdown();
+  void ConnectionEnded();
+
+  awaitable<void> AcceptLoop(tcp::acceptor& acceptor, bool admin);
+  awaitable<void> Housekeeping();
+  awaitable<void> ServeAdmin(Worker& w, tcp::socket socket);
+  awaitable<void> ServeClientEntry(Worker& w, tcp::socket socket);
+  template <class Stream>
+  awaitable<void> ServeClient(Worker& w, Stream& stream, ConnectionSlot& slot,
+                              const std::string& peer);
+  template <class Stream>
+  awaitable<bool> HandleRequest(Worker& w, Stream& stream, beast::flat_buffer& buffer,
+                                RequestParser& parser, const std::string& peer, Exchange& ex);
+  template <class Stream>
+  awaitable<bool> AnswerAuthRequest(Worker& w, Stream& stream, RequestParser& parser,
+                                    const std::string& peer, std::string_view original,
+                                    Exchange& ex);
+  awaitable<DecisionPtr> Evaluate(Worker& w, const authgate_request* request);
+  template <class Stream>
+  awaitable<bool> Proxy(Worker& w, Stream& client, beast::flat_buffer& buffer,
+                        RequestParser& parser, const authgate_decision* decision,
+                        const std::string& peer, Exchange& ex);
+  enum class ForwardStatus {
+    kOk,            // answered
+    kRetry,         // a reused connection failed before anything was consumed
+    kUpstreamDown,  // no answer from the upstream: 502 if nothing was sent yet
+    kUpstreamTimeout,
+    kClientGone,  // reading or writing the client failed: close
+    kUpstreamCut  // the upstream failed mid-answer: cut the client
+  };
+  template <class Client, class Up>
+  awaitable<ForwardStatus> Forward(Worker& w, Client& client, beast::flat_buffer& client_buffer,
+                                   RequestParser& parser, http::request<http::buffer_body>& out,
+                                   Up& up, UpstreamConnection& conn, bool expect_continue,
+                                   const authgate_decision* decision, bool* client_keep_alive,
+                                   Exchange& ex, bool* upstream_reusable);
+  awaitable<std::unique_ptr<UpstreamConnection>> ConnectUpstream(Worker& w);
+  std::unique_ptr<UpstreamConnection> TakeIdleUpstream(Worker& w);
+  void ReleaseUpstream(Worker& w, std::unique_ptr<UpstreamConnection> conn);
+
+  template <class Stream>
+  awaitable<bool> WriteSimple(Stream& stream, unsigned version, int status,
+                              std::string_view body, bool keep_alive);
+  template <class Stream>
+  awaitable<bool> WriteDecision(Stream& stream, unsigned version, const authgate_decision* d,
+                                bool keep_alive, Exchange& ex);
+  void Finish(Worker& w, const Exchange& ex, const std::string& peer);
+  RequestPtr EngineRequest(const http::request_header<>& head, std::string_view method,
+                           std::string_view target, const std::string& peer, bool trusted);
+
+  const ServerSettings& settings_;
+  authgate_engine* engine_;
+  Logger* logger_;
+  AccessLog* access_log_;
+  Metrics metrics_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::optional<tcp::acceptor> acceptor_;
+  std::optional<tcp::acceptor> admin_acceptor_;
+  std::optional<ssl::context> server_tls_;
+  std::optional<ssl::context> upstream_tls_;
+  std::vector<tcp::endpoint> upstream_endpoints_;
+  std::string upstream_server_name_;
+  std::optional<asio::signal_set> signals_;
+  std::optional<asio::steady_timer> shutdown_deadline_;
+  std::atomic<bool> draining_{false};
+  std::atomic<int> active_connections_{0};
+  size_t next_worker_ = 0;
+};
+
+bool Server::Listen(const HostPort& address, const char* name, std::optional<tcp::acceptor>* out) {
+  beast::error_code ec;
+  tcp::resolver resolver(main_worker().ioc);
+  auto results = resolver.resolve(address.host, std::to_string(address.port),
+                                  tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+  if (ec || results.empty()) {
+    logger_->Log(LogLevel::kError, "cannot resolve the listen address",
+                 {{"listener", name}, {"host", address.host}, {"error", ec.message()}});
+    return false;
+  }
+  tcp::endpoint endpoint = results.begin()->endpoint();
+  out->emplace(main_worker().ioc);
+  tcp::acceptor& acceptor = **out;
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    logger_->Log(LogLevel::kError, "cannot listen",
+                 {{"listener", name},
+                  {"address", address.host + ":" + std::to_string(address.port)},
+                  {"error", ec.message()}});
+    return false;
+  }
+  tcp::endpoint bound = acceptor.local_endpoint(ec);
+  std::string host = bound.address().to_string();
+  if (bound.address().is_v6()) host = "[" + host + "]";
+  logger_->Log(LogLevel::kInfo, "listening",
+               {{"listener", name}, {"address", host + ":" + std::to_string(bound.port())}});
+  return true;
+}
+
+bool Server::Setup() {
+  if (!settings_.tls_cert_file.empty()) {
+    server_tls_.emplace(ssl::context::tls_server);
+    server_tls_->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                             ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                             ssl::context::no_tlsv1_1);
+    beast::error_code ec;
+    server_tls_->use_certificate_chain_file(settings_.tls_cert_file, ec);
+    if (!ec) server_tls_->use_private_key_file(settings_.tls_key_file, ssl::context::pem, ec);
+    if (ec) {
+      logger_->Log(LogLevel::kError, "cannot load the TLS certificate or key",
+                   {{"cert_file", settings_.tls_cert_file},
+                    {"key_file", settings_.tls_key_file},
+                    {"error", ec.message()}});
+      return false;
+    }
+  }
+  if (settings_.upstream.tls) {
+    upstream_tls_.emplace(ssl::context::tls_client);
+    upstream_tls_->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                               ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                               ssl::context::no_tlsv1_1);
+    upstream_tls_->set_verify_mode(ssl::verify_peer);
+    beast::error_code ec;
+    if (settings_.upstream_ca_file.empty()) {
+      upstream_tls_->set_default_verify_paths(ec);
+    } else {
+      upstream_tls_->load_verify_file(settings_.upstream_ca_file, ec);
+    }
+    if (ec) {
+      logger_->Log(LogLevel::kError, "cannot load the upstream CA certificates",
+                   {{"ca_file", settings_.upstream_ca_file}, {"error", ec.message()}});
+      return false;
+    }
+    upstream_server_name_ = settings_.upstream_server_name.empty()
+                                ? settings_.upstream.host
+                                : settings_.upstream_server_name;
+  }
+  beast::error_code ec;
+  tcp::resolver resolver(main_worker().ioc);
+  auto results = resolver.resolve(settings_.upstream.host, std::to_string(settings_.upstream.port),
+                                  tcp::resolver::numeric_service, ec);
+  if (ec || results.empty()) {
+    logger_->Log(LogLevel::kError, "cannot resolve the upstream",
+                 {{"host", settings_.upstream.host}, {"error", ec.message()}});
+    return false;
+  }
+  for (const auto& entry : results) upstream_endpoints_.push_back(entry.endpoint());
+
+  if (!Listen(settings_.listen, "main", &acceptor_)) return false;
+  if (settings_.admin && !Listen(*settings_.admin, "admin", &admin_acceptor_)) return false;
+  return true;
+}
+
+int Server::Run() {
+  if (!Setup()) return 1;
+  Worker& main = main_worker();
+  signals_.emplace(main.ioc, SIGINT, SIGTERM);
+  signals_->async_wait([this](const beast::error_code& ec, int) {
+    if (!ec) BeginShutdown();
+  });
+  shutdown_deadline_.emplace(main.ioc);
+  asio::co_spawn(main.ioc, AcceptLoop(*acceptor_, false), asio::detached);
+  if (admin_acceptor_) asio::co_spawn(main.ioc, AcceptLoop(*admin_acceptor_, true), asio::detached);
+  asio::co_spawn(main.ioc, Housekeeping(), asio::detached);
+
+  // The other workers have no work until the acceptor hands them some: a
+  // guard keeps them running until the drain lets them go.
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < workers_.size(); ++i) {
+    guards.push_back(asio::make_work_guard(workers_[i]->ioc));
+    threads.emplace_back([w = workers_[i].get()] { w->ioc.run(); });
+  }
+  main.ioc.run();  // returns once drained (or cut at the deadline)
+  guards.clear();
+  for (auto& worker : workers_) {
+    if (worker->index != 0) {
+      asio::post(worker->ioc, [w = worker.get()] { w->idle_upstream.clear(); });
+    }
+  }
+  for (std::thread& thread : threads) thread.join();
+  if (access_log_ != nullptr) access_log_->Flush();
+  logger_->Log(LogLevel::kInfo, "stopped");
+  return 0;
+}
+
+void Server::BeginShutdown() {
+  if (draining_.exchange(true)) return;
+  logger_->Log(LogLevel::kInfo, "shutting down: finishing requests in flight",
+               {{"connections", std::to_string(active_connections_.load())}});
+  beast::error_code ignored;
+  acceptor_->close(ignored);
+  if (admin_acceptor_) admin_acceptor_->close(ignored);
+  for (auto& worker : workers_) {
+    asio::post(worker->ioc, [w = worker.get()] {
+      w->draining = true;
+      w->idle_upstream.clear();
+      for (ConnectionSlot* slot : w->connections) {
+        if (slot->idle) slot->stream->cancel();
+      }
+    });
+  }
+  shutdown_deadline_->expires_after(settings_.shutdown_timeout);
+  shutdown_deadline_->async_wait([this](const beast::error_code& ec) {
+    signals_->cancel();
+    if (ec) return;  // cancelled: every connection finished
+    logger_->Log(LogLevel::kWarn, "shutdown timeout: cutting the remaining connections",
+                 {{"connections", std::to_string(active_connections_.load())}});
+    for (auto& worker : workers_) worker->ioc.stop();
+  });
+  if (active_connections_.load() == 0) shutdown_deadline_->cancel();
+}
+
+void Server::ConnectionEnded() {
+  metrics_.ConnectionClosed();
+  if (active_connections_.fetch_sub(1) == 1 && draining_.load()) {
+    asio::post(main_worker().ioc, [this] { shutdown_deadline_->cancel(); });
+  }
+}
+
+awaitable<void> Server::AcceptLoop(tcp::acceptor& acceptor, bool admin) {
+  asio::steady_timer backoff(main_worker().ioc);
+  for (;;) {
+    Worker& w = admin ? main_worker() : *workers_[next_worker_++ % workers_.size()];
+    beast::error_code ec;
+    tcp::socket socket = co_await acceptor.async_accept(w.ioc, asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+      if (ec == asio::error::operation_aborted || draining_.load()) co_return;
+      // EMFILE and the like: log, breathe, go on.
+      logger_->Log(LogLevel::kWarn, "accept failed", {{"error", ec.message()}});
+      backoff.expires_after(std::chrono::milliseconds(50));
+      co_await backoff.async_wait(asio::redirect_error(use_awaitable, ec));
+      continue;
+    }
+    if (admin) {
+      asio::co_spawn(w.ioc, ServeAdmin(w, std::move(socket)), asio::detached);
+      continue;
+    }
+    if (active_connections_.load() >= settings_.max_connections) {
+      logger_->Log(LogLevel::kDebug, "connection refused: max_connections reached");
+      socket.close(ec);
+      continue;
+    }
+    active_connections_.fetch_add(1);
+    metrics_.ConnectionOpened();
+    asio::co_spawn(w.ioc, ServeClientEntry(w, std::move(socket)), asio::detached);
+  }
+}
+
+awaitable<void> Server::Housekeeping() {
+  asio::steady_timer timer(main_worker().ioc);
+  bool announced = false;
+  while (!draining_.load()) {
+    timer.expires_after(kHousekeepingInterval);
+    beast::error_code ec;
+    co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
+    if (access_log_ != nullptr) access_log_->Flush();
+    if (!announced && authgate_engine_ready(engine_)) {
+      announced = true;
+      logger_->Log(LogLevel::kInfo, "ready");
+    }
+  }
+}
+
+// ------------------------------------------------------------------ admin
+
+awaitable<void> Server::ServeAdmin(Worker& w, tcp::socket socket) {
+  PlainStream stream(std::move(socket));
+  ConnectionSlot slot;
+  slot.stream = &stream;
+  w.connections.push_front(&slot);
+  auto registration = w.connections.begin();
+  beast::flat_buffer buffer;
+  try {
+    for (;;) {
+      if (w.draining) break;
+      http::request<http::string_body> request;
+      http::request_parser<http::string_body> parser;
+      parser.header_limit(16 * 1024);
+      parser.body_limit(64 * 1024);
+      stream.expires_after(settings_.idle_timeout);
+      slot.idle = true;
+      beast::error_code ec;
+      co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+      if (ec) break;
+      slot.idle = false;
+      request = parser.release();
+      http::response<http::string_body> response;
+      response.version(request.version());
+      std::string_view target = View(request.target());
+      target = target.substr(0, target.find('?'));
+      bool ready = authgate_engine_ready(engine_) != 0 && !draining_.load();
+      if (request.method() != http::verb::get && request.method() != http::verb::head) {
+        response.result(http::status::method_not_allowed);
+        response.set(http::field::allow, "GET, HEAD");
+        response.body() = "method not allowed\n";
+      } else if (target == "/healthz") {
+        response.result(http::status::ok);
+        response.body() = "ok\n";
+      } else if (target == "/readyz") {
+        response.result(ready ? http::status::ok : http::status::service_unavailable);
+        response.body() = ready ? "ready\n" : "not ready\n";
+      } else if (target == "/metrics") {
+        char* json = nullptr;
+        size_t json_len = 0;
+        std::string stats;
+        if (authgate_engine_stats_json(&json, &json_len, engine_, nullptr) == AUTHGATE_OK) {
+          stats.assign(json, json_len);
+          authgate_string_free(json);
+        }
+        response.result(http::status::ok);
+        response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+        response.body() = metrics_.Render(stats, ready);
+      } else {
+        response.result(http::status::not_found);
+        response.body() = "not found: /healthz, /readyz, /metrics\n";
+      }
+      if (response[http::field::content_type].empty()) {
+        response.set(http::field::content_type, "text/plain; charset=utf-8");
+      }
+      response.keep_alive(request.keep_alive() && !w.draining);
+      response.prepare_payload();
+      if (request.method() == http::verb::head) response.body().clear();
+      stream.expires_after(settings_.read_timeout);
+      co_await http::async_write(stream, response, asio::redirect_error(use_awaitable, ec));
+      if (ec || !response.keep_alive()) break;
+    }
+  } catch (const std::exception& e) {
+    logger_->Log(LogLevel::kError, "admin connection failed", {{"error", e.what()}});
+  }
+  w.connections.erase(registration);
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+// ---------------------------------------------------------------- clients
+
+awaitable<void> Server::ServeClientEntry(Worker& w, tcp::socket socket) {
+  beast::error_code ec;
+  tcp::endpoint remote = socket.remote_endpoint(ec);
+  std::string peer = ec ? std::string() : remote.address().to_string();
+  if (remote.address().is_v6() && remote.address().to_v6().is_v4_mapped()) {
+    peer = asio::ip::make_address_v4(asio::ip::v4_mapped, remote.address().to_v6()).to_string();
+  }
+  socket.set_option(tcp::no_delay(true), ec);
+  ConnectionSlot slot;
+  w.connections.push_front(&slot);
+  auto registration = w.connections.begin();
+  try {
+    if (server_tls_) {
+      TlsStream stream(PlainStream(std::move(socket)), *server_tls_);
+      slot.stream = &stream.next_layer();
+      stream.next_layer().expires_after(settings_.header_timeout);
+      co_await stream.async_handshake(ssl::stream_base::server,
+                                      asio::redirect_error(use_awaitable, ec));
+      if (!ec) co_await ServeClient(w, stream, slot, peer);
+    } else {
+      PlainStream stream(std::move(socket));
+      slot.stream = &stream;
+      co_await ServeClient(w, stream, slot, peer);
+      stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
+  } catch (const std::exception& e) {
+    logger_->Log(LogLevel::kError, "connection failed", {{"error", e.what()}});
+  }
+  w.connections.erase(registration);
+  ConnectionEnded();
+}
+
+template <class Stream>
+awaitable<void> Server::ServeClient(Worker& w, Stream& stream, ConnectionSlot& slot,
+                                    const std::string& peer) {
+  beast::flat_buffer buffer;
+  beast::tcp_stream& lowest = beast::get_lowest_layer(stream);
+  bool first = true;
+  for (;;) {
+    if (w.draining) co_return;
+    beast::error_code ec;
+    slot.idle = true;
+    if (buffer.size() == 0) {
+      // Waiting for a request to begin is the idle time; the head then has
+      // header_timeout in all, however slowly it trickles in.
+      lowest.expires_after(first ? settings_.header_timeout : settings_.idle_timeout);
+      size_t n = co_await stream.async_read_some(buffer.prepare(4096),
+                                                 asio::redirect_error(use_awaitable, ec));
+      if (ec) co_return;
+      buffer.commit(n);
+    }
+    slot.idle = false;
+    first = false;
+    Exchange ex;
+    RequestParser parser;
+    parser.header_limit(settings_.max_header_bytes);
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+    lowest.expires_after(settings_.header_timeout);
+    co_await http::async_read_header(stream, buffer, parser,
+                                     asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+      int status;
+      if (ec == http::error::header_limit) {
+        status = 431;
+        ex.decision = "header_too_large";
+      } else if (ec == beast::error::timeout) {
+        status = 408;
+        ex.decision = "request_timeout";
+      } else if (ec == http::error::end_of_stream || ec == asio::error::eof ||
+                 ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
+        co_return;
+      } else {
+        status = 400;
+        ex.decision = "bad_request";
+      }
+      static constexpr std::string_view kBodies[] = {"request header fields too large\n",
+                                                     "request timeout\n", "bad request\n"};
+      std::string_view body = kBodies[status == 431 ? 0 : status == 408 ? 1 : 2];
+      ex.status = status;
+      co_await WriteSimple(stream, 11, status, body, false);
+      ex.bytes_sent = body.size();
+      Finish(w, ex, peer);
+      co_return;
+    }
+    bool keep_alive = co_await HandleRequest(w, stream, buffer, parser, peer, ex);
+    Finish(w, ex, peer);
+    if (!keep_alive) co_return;
+  }
+}
+
+RequestPtr Server::EngineRequest(const http::request_header<>& head, std::string_view method,
+                                 std::string_view target, const std::string& peer,
+                                 bool trusted) {
+  RequestPtr request(authgate_request_new());
+  if (!request) throw std::bad_alloc();
+  std::string_view scheme = server_tls_ ? "https" : "http";
+  std::string_view authority = View(head[http::field::host]);
+  if (trusted) {
+    auto proto = head.find("x-forwarded-proto");
+    if (proto != head.end() && !proto->value().empty()) scheme = View(proto->value());
+    auto host = head.find("x-forwarded-host");
+    if (host != head.end() && !host->value().empty()) authority = View(host->value());
+  }
+  authgate_request_set(request.get(), AUTHGATE_REQUEST_METHOD, method.data(), method.size());
+  authgate_request_set(request.get(), AUTHGATE_REQUEST_SCHEME, scheme.data(), scheme.size());
+  authgate_request_set(request.get(), AUTHGATE_REQUEST_AUTHORITY, authority.data(),
+                       authority.size());
+  authgate_request_set(request.get(), AUTHGATE_REQUEST_TARGET, target.data(), target.size());
+  authgate_request_set(request.get(), AUTHGATE_REQUEST_CLIENT_ADDRESS, peer.data(), peer.size());
+  for (const auto& field : head) {
+    authgate_request_add_header(request.get(), field.name_string().data(),
+                                field.name_string().size(), field.value().data(),
+                                field.value().size());
+  }
+  return request;
+}
+
+awaitable<DecisionPtr> Server::Evaluate(Worker& w, const authgate_request* request) {
+  auto pending = std::make_shared<PendingDecision>(w.ioc);
+  auto* holder = new std::shared_ptr<PendingDecision>(pending);
+  authgate_decision* decision = nullptr;
+  authgate_status status =
+      authgate_engine_evaluate_async(&decision, engine_, request, &OnDecision, holder, nullptr);
+  if (status != AUTHGATE_PENDING) {
+    delete holder;
+    co_return DecisionPtr(status == AUTHGATE_OK ? decision : nullptr);
+  }
+  pending->wake.expires_at(asio::steady_timer::time_point::max());
+  beast::error_code ec;
+  co_await pending->wake.async_wait(asio::redirect_error(use_awaitable, ec));
+  co_return DecisionPtr(std::exchange(pending->decision, nullptr));
+}
+
+template <class Stream>
+awaitable<bool> Server::HandleRequest(Worker& w, Stream& stream, beast::flat_buffer& buffer,
+                                      RequestParser& parser, const std::string& peer,
+                                      Exchange& ex) {
+  const auto& head = parser.get();
+  std::string_view target = View(head.target());
+  ex.method = std::string(View(head.method_string()));
+  ex.path = std::string(target.substr(0, target.find('?')));
+  bool body_pending = !parser.is_done();
+  bool keep_alive = head.keep_alive() && !body_pending;
+
+  // Auth-request mode: the exact path, or the original path appended to
+  // it (Envoy's ext_authz path_prefix).
+  const std::string& auth_path = settings_.auth_request_path;
+  if (!auth_path.empty() && ex.path.rfind(auth_path, 0) == 0 &&
+      (ex.path.size() == auth_path.size() || ex.path[auth_path.size()] == '/')) {
+    co_return co_await AnswerAuthRequest(w, stream, parser, peer,
+                                         target.substr(auth_path.size()), ex);
+  }
+
+  auto te = head.find(http::field::transfer_encoding);
+  if (te != head.end() && !parser.chunked()) {
+    // A coding other than chunked cannot be re-framed for the upstream.
+    ex.decision = "bad_request";
+    ex.status = 501;
+    co_await WriteSimple(stream, head.version(), 501, "transfer coding not supported\n", false);
+    co_return false;
+  }
+
+  bool trusted = InRanges(settings_.trusted_proxies, peer);
+  RequestPtr request = EngineRequest(head, View(head.method_string()), target, peer, trusted);
+  DecisionPtr decision = co_await Evaluate(w, request.get());
+  if (!decision) {
+    ex.decision = "internal_error";
+    ex.status = 500;
+    co_await WriteSimple(stream, head.version(), 500, "internal error\n", false);
+    co_return false;
+  }
+  ex.decision = authgate_decision_outcome(decision.get());
+  ex.rule = authgate_decision_rule(decision.get());
+  ex.reason = authgate_reason_name(authgate_decision_reason(decision.get()));
+  if (authgate_decision_action(decision.get()) == AUTHGATE_ACTION_RESPOND) {
+    // A body the engine did not need is not read: the connection closes.
+    keep_alive = keep_alive && !w.draining;
+    bool written = co_await WriteDecision(stream, head.version(), decision.get(), keep_alive, ex);
+    co_return written && keep_alive;
+  }
+  co_return co_await Proxy(w, stream, buffer, parser, decision.get(), peer, ex);
+}
+
+template <class Stream>
+awaitable<bool> Server::AnswerAuthRequest(Worker& w, Stream& stream, RequestParser& parser,
+                                          const std::string& peer, std::string_view suffix,
+                                          Exchange& ex) {
+  const auto& head = parser.get();
+  bool keep_alive = head.keep_alive() && parser.is_done() && !w.draining;
+  ex.decision = "auth_request";
+  if (!InRanges(settings_.trusted_proxies, peer)) {
+    ex.status = 403;
+    ex.reason = "untrusted_proxy";
+    co_await WriteSimple(stream, head.version(), 403,
+                         "auth request from an address not in server.trusted_proxies\n",
+                         keep_alive);
+    co_return keep_alive;
+  }
+  auto header = [&](const char* name) -> std::string_view {
+    auto it = head.find(name);
+    return it == head.end() ? std::string_view() : View(it->value());
+  };
+  std::string_view method = header("x-original-method");
+  if (method.empty()) method = header("x-forwarded-method");
+  if (method.empty()) method = View(head.method_string());
+  std::string_view uri = header("x-original-uri");
+  if (uri.empty()) uri = header("x-forwarded-uri");
+  if (uri.empty()) uri = suffix;
+  if (uri.empty() || uri.front() != '/') {
+    ex.status = 400;
+    co_await WriteSimple(stream, head.version(), 400,
+                         "auth request without X-Original-URI (or X-Forwarded-Uri)\n",
+                         keep_alive);
+    co_return keep_alive;
+  }
+  ex.method = std::string(method);
+  ex.path = std::string(uri.substr(0, uri.find('?')));
+  RequestPtr request = EngineRequest(head, method, uri, peer, true);
+  DecisionPtr decision = co_await Evaluate(w, request.get());
+  if (!decision) {
+    ex.status = 500;
+    co_await WriteSimple(stream, head.version(), 500, "internal error\n", false);
+    co_return false;
+  }
+  ex.decision = authgate_decision_outcome(decision.get());
+  ex.rule = authgate_decision_rule(decision.get());
+  ex.reason = authgate_reason_name(authgate_decision_reason(decision.get()));
+  http::response<http::string_body> response;
+  response.version(head.version());
+  int status = authgate_decision_status(decision.get());
+  if (authgate_decision_action(decision.get()) == AUTHGATE_ACTION_ALLOW) {
+    status = 200;
+    ForEachDecisionHeader(decision.get(), AUTHGATE_HEADERS_SET,
+                          [&](beast::string_view name, beast::string_view value) {
+                            response.set(name, value);
+                          });
+    ForEachDecisionHeader(decision.get(), AUTHGATE_HEADERS_RESPONSE,
+                          [&](beast::string_view name, beast::string_view value) {
+                            response.insert(name, value);
+                          });
+  } else if (status >= 300 && status < 400) {
+    int redirect_status = settings_.auth_request_redirect_status;
+    ForEachDecisionHeader(decision.get(), AUTHGATE_HEADERS_RESPONSE,
+                          [&](beast::string_view name, beast::string_view value) {
+                            if (beast::iequals(name, "location")) {
+                              response.set("x-authgate-redirect", value);
+                              if (redirect_status != 401) response.set(name, value);
+                            } else {
+                              response.insert(name, value);
+                            }
+                          });
+    status = redirect_status;
+  } else {
+    size_t body_len = 0;
+    const char* body = authgate_decision_body(decision.get(), &body_len);
+    response.body().assign(body, body_len);
+    ForEachDecisionHeader(decision.get(), AUTHGATE_HEADERS_RESPONSE,
+                          [&](beast::string_view name, beast::string_view value) {
+                            response.insert(name, value);
+                          });
+  }
+  response.result(static_cast<unsigned>(status));
+  response.keep_alive(keep_alive);
+  response.prepare_payload();
+  ex.status = status;
+  ex.bytes_sent = response.body().size();
+  beast::error_code ec;
+  beast::get_lowest_layer(stream).expires_after(settings_.read_timeout);
+  co_await http::async_write(stream, response, asio::redirect_error(use_awaitable, ec));
+  co_return !ec && keep_alive;
+}
+
+template <class Stream>
+awaitable<bool> Server::WriteSimple(Stream& stream, unsigned version, int status,
+                                    std::string_view body, bool keep_alive) {
+  http::response<http::string_body> response(static_cast<http::status>(status), version);
+  response.set(http::field::content_type, "text/plain; charset=utf-8");
+  response.set(http::field::cache_control, "no-store");
+  response.body() = std::string(body);
+  response.keep_alive(keep_alive);
+  response.prepare_payload();
+  beast::error_code ec;
+  beast::get_lowest_layer(stream).expires_after(settings_.read_timeout);
+  co_await http::async_write(stream, response, asio::redirect_error(use_awaitable, ec));
+  co_return !ec;
+}
+
+template <class Stream>
+awaitable<bool> Server::WriteDecision(Stream& stream, unsigned version,
+                                      const authgate_decision* d, bool keep_alive,
+                                      Exchange& ex) {
+  http::response<http::string_body> response;
+  response.version(version);
+  response.result(static_cast<unsigned>(authgate_decision_status(d)));
+  ForEachDecisionHeader(d, AUTHGATE_HEADERS_RESPONSE,
+                        [&](beast::string_view name, beast::string_view value) {
+                          response.insert(name, value);
+                        });
+  size_t body_len = 0;
+  const char* body = authgate_decision_body(d, &body_len);
+  response.body().assign(body, body_len);
+  response.keep_alive(keep_alive);
+  response.prepare_payload();
+  ex.status = authgate_decision_status(d);
+  ex.bytes_sent = body_len;
+  beast::error_code ec;
+  beast::get_lowest_layer(stream).expires_after(settings_.read_timeout);
+  co_await http::async_write(stream, response, asio::redirect_error(use_awaitable, ec));
+  co_return !ec;
+}
+
+void Server::Finish(Worker& w, const Exchange& ex, const std::string& peer) {
+  double seconds = SecondsSince(ex.start);
+  metrics_.RecordRequest(w.index, ex.rule, ex.decision, seconds, ex.upstream_seconds);
+  if (access_log_ == nullptr) return;
+  std::string line = "{\"time\":\"" + Now3339() + "\",\"client\":";
+  AppendJsonString(peer, &line);
+  line += ",\"method\":";
+  AppendJsonString(ex.method, &line);
+  line += ",\"path\":";
+  AppendJsonString(ex.path, &line);
+  line += ",\"status\":" + std::to_string(ex.status) + ",\"decision\":";
+  AppendJsonString(ex.decision, &line);
+  line += ",\"reason\":";
+  AppendJsonString(ex.reason, &line);
+  line += ",\"rule\":";
+  AppendJsonString(ex.rule, &line);
+  char numbers[96];
+  snprintf(numbers, sizeof numbers, ",\"latency_ms\":%.3f,\"upstream_ms\":", seconds * 1000);
+  line += numbers;
+  if (ex.upstream_seconds >= 0) {
+    snprintf(numbers, sizeof numbers, "%.3f", ex.upstream_seconds * 1000);
+    line += numbers;
+  } else {
+    line += "null";
+  }
+  line += ",\"bytes_sent\":" + std::to_string(ex.bytes_sent) + "}";
+  access_log_->Append(line);
+}
+
+// --------------------------------------------------------------- upstream
+
+std::unique_ptr<UpstreamConnection> Server::TakeIdleUpstream(Worker& w) {
+  while (!w.idle_upstream.empty()) {
+    std::unique_ptr<UpstreamConnection> conn = std::move(w.idle_upstream.back());
+    w.idle_upstream.pop_back();
+    if (Clock::now() - conn->idle_since > kUpstreamIdleLimit) continue;
+    // A connection the upstream closed meanwhile reads as end of stream;
+    // any byte at all is unexpected between responses: drop it either way.
+    char byte;
+    ssize_t n = ::recv(conn->lowest().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0 || n > 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) continue;
+    conn->reused = true;
+    return conn;
+  }
+  return nullptr;
+}
+
+void Server::ReleaseUpstream(Worker& w, std::unique_ptr<UpstreamConnection> conn) {
+  if (w.draining || w.idle_upstream.size() >= kMaxIdleUpstreamPerWorker) return;
+  conn->idle_since = Clock::now();
+  conn->lowest().expires_never();
+  w.idle_upstream.push_back(std::move(conn));
+}
+
+awaitable<std::unique_ptr<UpstreamConnection>> Server::ConnectUpstream(Worker& w) {
+  auto conn = std::make_unique<UpstreamConnection>();
+  if (upstream_tls_) {
+    conn->tls.emplace(w.ioc, *upstream_tls_);
+  } else {
+    conn->plain.emplace(w.ioc);
+  }
+  beast::tcp_stream& lowest = conn->lowest();
+  lowest.expires_after(settings_.upstream_connect_timeout);
+  beast::error_code ec;
+  co_await lowest.async_connect(upstream_endpoints_, asio::redirect_error(use_awaitable, ec));
+  if (ec) {
+    logger_->Log(LogLevel::kWarn, "upstream connect failed", {{"error", ec.message()}});
+    co_return nullptr;
+  }
+  lowest.socket().set_option(tcp::no_delay(true), ec);
+  if (conn->tls) {
+    SSL* ssl_handle = conn->tls->native_handle();
+    beast::error_code address_error;
+    asio::ip::make_address(upstream_server_name_, address_error);
+    X509_VERIFY_PARAM* param = SSL_get0_param(ssl_handle);
+    if (address_error) {
+      SSL_set_tlsext_host_name(ssl_handle, upstream_server_name_.c_str());
+      X509_VERIFY_PARAM_set1_host(param, upstream_server_name_.c_str(), 0);
+    } else {
+      X509_VERIFY_PARAM_set1_ip_asc(param, upstream_server_name_.c_str());
+    }
+    co_await conn->tls->async_handshake(ssl::stream_base::client,
+                                        asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+      logger_->Log(LogLevel::kWarn, "upstream TLS handshake failed", {{"error", ec.message()}});
+      co_return nullptr;
+    }
+  }
+  co_return conn;
+}
+
+// RelayBody streams the rest of the body `parser` is reading from `in` into
+// `message`'s serializer on `out`, through `buffer`. Returns 0 when done, 1
+// when reading failed, 2 when writing failed.
+template <class In, class Out, class Parser, class Message, class Serializer>
+awaitable<int> RelayBody(In& in, beast::flat_buffer& in_buffer, Parser& parser, Out& out,
+                         Message& message, Serializer& serializer, char* buffer,
+                         std::chrono::milliseconds timeout, uint64_t* bytes) {
+  beast::error_code ec;
+  do {
+    if (!parser.is_done()) {
+      parser.get().body().data = buffer;
+      parser.get().body().size = kRelayBufferBytes;
+      beast::get_lowest_layer(in).expires_after(timeout);
+      co_await http::async_read(in, in_buffer, parser, asio::redirect_error(use_awaitable, ec));
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec) co_return 1;
+      message.body().size = kRelayBufferBytes - parser.get().body().size;
+      message.body().data = buffer;
+      message.body().more = !parser.is_done();
+    } else {
+      message.body().data = nullptr;
+      message.body().size = 0;
+      message.body().more = false;
+    }
+    *bytes += message.body().size;
+    beast::get_lowest_layer(out).expires_after(timeout);
+    co_await http::async_write(out, serializer, asio::redirect_error(use_awaitable, ec));
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) co_return 2;
+  } while (!parser.is_done() || !serializer.is_done());
+  co_return 0;
+}
+
+template <class Stream>
+awaitable<bool> Server::Proxy(Worker& w, Stream& client, beast::flat_buffer& buffer,
+                              RequestParser& parser, const authgate_decision* decision,
+                              const std::string& peer, Exchange& ex) {
+  const auto& in = parser.get();
+  http::request<http::buffer_body> out;
+  if (in.method() == http::verb::unknown) {
+    out.method_string(in.method_string());
+  } else {
+    out.method(in.method());
+  }
+  size_t target_len = 0;
+  const char* target = authgate_decision_upstream_target(decision, &target_len);
+  out.target(beast::string_view(target, target_len));
+  out.version(11);
+
+  bool trusted = InRanges(settings_.trusted_proxies, peer);
+  std::vector<std::string> listed = ConnectionTokens(in);
+  bool expect_continue = false;
+  std::string forwarded_for, forwarded_proto, forwarded_host;
+  for (const auto& field : in) {
+    std::string_view name = View(field.name_string());
+    if (IsHopByHop(name, listed)) continue;
+    if (field.name() == http::field::expect) {
+      expect_continue = EqualsIgnoreCase(View(field.value()), "100-continue");
+      continue;
+    }
+    if (EqualsIgnoreCase(name, "x-forwarded-for")) {
+      if (trusted) {
+        forwarded_for += (forwarded_for.empty() ? "" : ", ") + std::string(View(field.value()));
+      }
+      continue;
+    }
+    if (EqualsIgnoreCase(name, "x-forwarded-proto")) {
+      if (trusted && forwarded_proto.empty()) forwarded_proto = std::string(View(field.value()));
+      continue;
+    }
+    if (EqualsIgnoreCase(name, "x-forwarded-host")) {
+      if (trusted && forwarded_host.empty()) forwarded_host = std::string(View(field.value()));
+      continue;
+    }
+    out.insert(field.name_string(), field.value());
+  }
+  ForEachDecisionHeader(decision, AUTHGATE_HEADERS_REMOVE,
+                        [&](beast::string_view name, beast::string_view) { out.erase(name); });
+  ForEachDecisionHeader(decision, AUTHGATE_HEADERS_SET,
+                        [&](beast::string_view name, beast::string_view value) {
+                          out.set(name, value);
+                        });
+  out.set("x-forwarded-for", forwarded_for.empty() ? peer : forwarded_for + ", " + peer);
+  out.set("x-forwarded-proto",
+          !forwarded_proto.empty() ? forwarded_proto : (server_tls_ ? "https" : "http"));
+  std::string_view host = View(in[http::field::host]);
+  if (!forwarded_host.empty()) host = forwarded_host;
+  if (!host.empty()) out.set("x-forwarded-host", beast::string_view(host.data(), host.size()));
+  bool has_body = parser.chunked() || (parser.content_length() && *parser.content_length() > 0);
+  if (parser.chunked()) {
+    out.chunked(true);
+  } else if (parser.content_length()) {
+    out.content_length(*parser.content_length());
+  }
+  out.keep_alive(true);
+
+  bool client_keep_alive = in.keep_alive() && !w.draining;
+  for (int attempt = 0;; ++attempt) {
+    std::unique_ptr<UpstreamConnection> conn = TakeIdleUpstream(w);
+    if (!conn) conn = co_await ConnectUpstream(w);
+    if (!conn) {
+      metrics_.RecordUpstreamError(w.index, UpstreamError::kConnect);
+      ex.decision = "upstream_unavailable";
+      ex.status = 502;
+      bool keep = client_keep_alive && !has_body;
+      co_await WriteSimple(client, in.version(), 502, "upstream unavailable\n", keep);
+      co_return keep;
+    }
+    bool upstream_reusable = false;
+    ForwardStatus status;
+    if (conn->tls) {
+      status = co_await Forward(w, client, buffer, parser, out, *conn->tls, *conn,
+                                expect_continue, decision, &client_keep_alive, ex,
+                                &upstream_reusable);
+    } else {
+      status = co_await Forward(w, client, buffer, parser, out, *conn->plain, *conn,
+                                expect_continue, decision, &client_keep_alive, ex,
+                                &upstream_reusable);
+    }
+    switch (status) {
+      case ForwardStatus::kOk:
+        if (upstream_reusable) ReleaseUpstream(w, std::move(conn));
+        co_return client_keep_alive;
+      case ForwardStatus::kRetry:
+        if (attempt == 0 && conn->reused) continue;
+        [[fallthrough]];
+      case ForwardStatus::kUpstreamDown: {
+        metrics_.RecordUpstreamError(w.index, UpstreamError::kReset);
+        ex.decision = "upstream_unavailable";
+        ex.status = 502;
+        ex.upstream_seconds = -1;
+        bool keep = client_keep_alive && parser.is_done();
+        co_await WriteSimple(client, in.version(), 502, "upstream unavailable\n", keep);
+        co_return keep;
+      }
+      case ForwardStatus::kUpstreamTimeout: {
+        metrics_.RecordUpstreamError(w.index, UpstreamError::kTimeout);
+        ex.decision = "upstream_timeout";
+        ex.status = 504;
+        ex.upstream_seconds = -1;
+        bool keep = client_keep_alive && parser.is_done();
+        co_await WriteSimple(client, in.version(), 504, "upstream timeout\n", keep);
+        co_return keep;
+      }
+      case ForwardStatus::kUpstreamCut:
+        metrics_.RecordUpstreamError(w.index, UpstreamError::kReset);
+        ex.decision = "upstream_reset";
+        co_return false;
+      case ForwardStatus::kClientGone:
+        ex.decision = "client_closed";
+        co_return false;
+    }
+  }
+}
+
+template <class Client, class Up>
+awaitable<Server::ForwardStatus> Server::Forward(
+    Worker& w, Client& client, beast::flat_buffer& client_buffer, RequestParser& parser,
+    http::request<http::buffer_body>& out, Up& up, UpstreamConnection& conn,
+    bool expect_continue, const authgate_decision* decision, bool* client_keep_alive,
+    Exchange& ex, bool* upstream_reusable) {
+  beast::error_code ec;
+  beast::tcp_stream& up_lowest = beast::get_lowest_layer(up);
+  bool has_body = !parser.is_done();
+  std::unique_ptr<char[]> relay(new char[kRelayBufferBytes]);
+
+  out.body().data = nullptr;
+  out.body().size = 0;
+  out.body().more = has_body;
+  http::request_serializer<http::buffer_body> request_writer(out);
+  up_lowest.expires_after(settings_.read_timeout);
+  if (has_body) {
+    co_await http::async_write_header(up, request_writer, asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return ForwardStatus::kRetry;
+    if (expect_continue) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      beast::get_lowest_layer(client).expires_after(settings_.read_timeout);
+      co_await asio::async_write(client, asio::buffer(kContinue.data(), kContinue.size()),
+                                 asio::redirect_error(use_awaitable, ec));
+      if (ec) co_return ForwardStatus::kClientGone;
+    }
+    uint64_t sent = 0;
+    int relayed = co_await RelayBody(client, client_buffer, parser, up, out, request_writer,
+                                     relay.get(), settings_.read_timeout, &sent);
+    if (relayed == 1) co_return ForwardStatus::kClientGone;
+    if (relayed == 2) co_return ForwardStatus::kUpstreamDown;
+  } else {
+    co_await http::async_write(up, request_writer, asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return ForwardStatus::kRetry;
+  }
+
+  // The response head; interim 1xx answers are skipped.
+  Clock::time_point sent_at = Clock::now();
+  std::optional<ResponseParser> response_parser;
+  for (;;) {
+    response_parser.emplace();
+    response_parser->header_limit(kUpstreamHeaderLimit);
+    response_parser->body_limit(std::numeric_limits<std::uint64_t>::max());
+    if (out.method() == http::verb::head) response_parser->skip(true);
+    up_lowest.expires_after(settings_.upstream_timeout);
+    co_await http::async_read_header(up, conn.buffer, *response_parser,
+                                     asio::redirect_error(use_awaitable, ec));
+    if (ec) break;
+    unsigned code = response_parser->get().result_int();
+    if (code < 100 || code >= 200 || code == 101) break;
+  }
+  if (ec == beast::error::timeout) co_return ForwardStatus::kUpstreamTimeout;
+  if (ec) {
+    bool nothing_read = ec == http::error::end_of_stream || ec == asio::error::eof ||
+                        ec == asio::error::connection_reset;
+    co_return nothing_read && !has_body ? ForwardStatus::kRetry : ForwardStatus::kUpstreamDown;
+  }
+  ex.upstream_seconds = SecondsSince(sent_at);
+
+  const auto& head = response_parser->get();
+  unsigned code = head.result_int();
+  http::response<http::buffer_body> response;
+  response.result(code);
+  response.reason(head.reason());
+  unsigned client_version = parser.get().version() == 10 ? 10 : 11;
+  response.version(client_version);
+  std::vector<std::string> listed = ConnectionTokens(head);
+  for (const auto& field : head) {
+    if (IsHopByHop(View(field.name_string()), listed)) continue;
+    response.insert(field.name_string(), field.value());
+  }
+  ForEachDecisionHeader(decision, AUTHGATE_HEADERS_RESPONSE,
+                        [&](beast::string_view name, beast::string_view value) {
+                          response.insert(name, value);
+                        });
+  bool no_body = out.method() == http::verb::head || code == 204 || code == 304;
+  if (!no_body) {
+    if (response_parser->chunked() || !response_parser->content_length()) {
+      // Re-framed as chunked; an HTTP/1.0 client gets the end of the body
+      // as the end of the connection instead.
+      if (client_version == 11) {
+        response.chunked(true);
+      } else {
+        *client_keep_alive = false;
+      }
+    } else {
+      response.content_length(*response_parser->content_length());
+    }
+  }
+  *client_keep_alive = *client_keep_alive && parser.is_done() && !w.draining;
+  response.keep_alive(*client_keep_alive);
+  ex.status = static_cast<int>(code);
+
+  http::response_serializer<http::buffer_body> response_writer(response);
+  beast::tcp_stream& client_lowest = beast::get_lowest_layer(client);
+  client_lowest.expires_after(settings_.read_timeout);
+  if (no_body || response_parser->is_done()) {
+    response.body().data = nullptr;
+    response.body().size = 0;
+    response.body().more = false;
+    co_await http::async_write(client, response_writer, asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return ForwardStatus::kClientGone;
+  } else {
+    response.body().data = nullptr;
+    response.body().more = true;
+    co_await http::async_write_header(client, response_writer,
+                                      asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return ForwardStatus::kClientGone;
+    int relayed = co_await RelayBody(up, conn.buffer, *response_parser, client, response,
+                                     response_writer, relay.get(), settings_.read_timeout,
+                                     &ex.bytes_sent);
+    if (relayed == 1) co_return ForwardStatus::kUpstreamCut;
+    if (relayed == 2) co_return ForwardStatus::kClientGone;
+  }
+  *upstream_reusable = response_parser->keep_alive() && response_parser->is_done();
+  co_return ForwardStatus::kOk;
+}
+
+}  // namespace
+
+int RunServer(const ServerSettings& settings, authgate_engine* engine, Logger* logger,
+              AccessLog* access_log) {
+  std::signal(SIGPIPE, SIG_IGN);
+  Server server(settings, engine, logger, access_log);
+  return server.Run();
+}
+
+}  // namespace authgate_cli

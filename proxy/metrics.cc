@@ -1,0 +1,190 @@
+// Copyright authgate authors. SPDX-License-Identifier: Apache-2.0
+
+#include "metrics.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace authgate_cli {
+namespace {
+
+// LabelValue escapes a label value per the exposition format.
+std::string LabelValue(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string Number(double value) {
+  char text[32];
+  snprintf(text, sizeof text, "%.10g", value);
+  return text;
+}
+
+// JsonCount finds `"key":<integer>` in the engine's flat stats document
+// (written by authgate_engine_stats_json, so no general parser is needed).
+uint64_t JsonCount(std::string_view json, std::string_view key) {
+  std::string needle = "\"" + std::string(key) + "\":";
+  size_t at = json.find(needle);
+  if (at == std::string_view::npos) return 0;
+  return std::strtoull(std::string(json.substr(at + needle.size(), 24)).c_str(), nullptr, 10);
+}
+
+// JsonCounts returns the members of the object `"key":{"a":1,...}`; its
+// names are the engine's reason names, which need no unescaping.
+std::vector<std::pair<std::string, uint64_t>> JsonCounts(std::string_view json,
+                                                         std::string_view key) {
+  std::vector<std::pair<std::string, uint64_t>> out;
+  std::string needle = "\"" + std::string(key) + "\":{";
+  size_t at = json.find(needle);
+  if (at == std::string_view::npos) return out;
+  size_t i = at + needle.size();
+  while (i < json.size() && json[i] == '"') {
+    size_t end = json.find('"', i + 1);
+    if (end == std::string_view::npos || end + 1 >= json.size() || json[end + 1] != ':') break;
+    std::string name(json.substr(i + 1, end - i - 1));
+    char* stop = nullptr;
+    std::string rest(json.substr(end + 2, 24));
+    uint64_t value = std::strtoull(rest.c_str(), &stop, 10);
+    out.emplace_back(std::move(name), value);
+    i = end + 2 + static_cast<size_t>(stop - rest.c_str());
+    if (i < json.size() && json[i] == ',') ++i;
+  }
+  return out;
+}
+
+void Header(std::string* out, const char* name, const char* type, const char* help) {
+  *out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+}
+
+}  // namespace
+
+void Metrics::Histogram::Observe(double value) {
+  size_t i = 0;
+  while (i < kBuckets.size() && value > kBuckets[i]) ++i;
+  ++counts[i];
+  sum += value;
+  ++count;
+}
+
+void Metrics::Histogram::Add(const Histogram& other) {
+  for (size_t i = 0; i < counts.size(); ++i) counts[i] += other.counts[i];
+  sum += other.sum;
+  count += other.count;
+}
+
+Metrics::Metrics(int shards) {
+  for (int i = 0; i < shards; ++i) shards_.push_back(std::make_unique<Shard>());
+}
+
+void Metrics::RecordRequest(int shard, std::string_view rule, std::string_view decision,
+                            double seconds, double upstream_seconds) {
+  Shard& s = *shards_[static_cast<size_t>(shard)];
+  std::lock_guard<std::mutex> lock(s.mutex);
+  auto key = std::make_pair(std::string(rule), std::string(decision));
+  ++s.requests[key];
+  s.latency.Observe(seconds);
+  if (upstream_seconds >= 0) s.upstream.Observe(upstream_seconds);
+}
+
+void Metrics::RecordUpstreamError(int shard, UpstreamError kind) {
+  Shard& s = *shards_[static_cast<size_t>(shard)];
+  std::lock_guard<std::mutex> lock(s.mutex);
+  ++s.upstream_errors[static_cast<size_t>(kind)];
+}
+
+std::string Metrics::Render(std::string_view engine_stats_json, bool ready) const {
+  std::map<std::pair<std::string, std::string>, uint64_t> requests;
+  Histogram latency, upstream;
+  std::array<uint64_t, 3> upstream_errors{};
+  for (const auto& shard : shards_) {
+    std::lock_guard<std::mutex> lock(shard->mutex);
+    for (const auto& [key, count] : shard->requests) requests[key] += count;
+    latency.Add(shard->latency);
+    upstream.Add(shard->upstream);
+    for (size_t i = 0; i < upstream_errors.size(); ++i) {
+      upstream_errors[i] += shard->upstream_errors[i];
+    }
+  }
+
+  std::string out;
+  Header(&out, "authgate_requests_total", "counter",
+         "Requests answered, by the rule that matched and the decision.");
+  for (const auto& [key, count] : requests) {
+    out += "authgate_requests_total{rule=\"" + LabelValue(key.first) + "\",decision=\"" +
+           LabelValue(key.second) + "\"} " + std::to_string(count) + "\n";
+  }
+  auto histogram = [&](const char* name, const char* help, const Histogram& h) {
+    Header(&out, name, "histogram", help);
+    uint64_t cumulative = 0;
+    for (size_t i = 0; i < kBuckets.size(); ++i) {
+      cumulative += h.counts[i];
+      out += std::string(name) + "_bucket{le=\"" + Number(kBuckets[i]) + "\"} " +
+             std::to_string(cumulative) + "\n";
+    }
+    out += std::string(name) + "_bucket{le=\"+Inf\"} " + std::to_string(h.count) + "\n";
+    out += std::string(name) + "_sum " + Number(h.sum) + "\n";
+    out += std::string(name) + "_count " + std::to_string(h.count) + "\n";
+  };
+  histogram("authgate_request_duration_seconds",
+            "Time from a complete request head to the end of the answer.", latency);
+  histogram("authgate_upstream_duration_seconds",
+            "Time from sending a request upstream to its response head.", upstream);
+  Header(&out, "authgate_upstream_errors_total", "counter",
+         "Upstream failures: connect (502), timeout (504), reset (502 or cut answer).");
+  static constexpr const char* kKinds[] = {"connect", "timeout", "reset"};
+  for (size_t i = 0; i < upstream_errors.size(); ++i) {
+    out += std::string("authgate_upstream_errors_total{kind=\"") + kKinds[i] + "\"} " +
+           std::to_string(upstream_errors[i]) + "\n";
+  }
+
+  Header(&out, "authgate_logins_total", "counter", "Browser logins by result.");
+  out += "authgate_logins_total{result=\"started\"} " +
+         std::to_string(JsonCount(engine_stats_json, "logins_started")) + "\n";
+  out += "authgate_logins_total{result=\"completed\"} " +
+         std::to_string(JsonCount(engine_stats_json, "logins_completed")) + "\n";
+  out += "authgate_logins_total{result=\"failed\"} " +
+         std::to_string(JsonCount(engine_stats_json, "logins_failed")) + "\n";
+  Header(&out, "authgate_refreshes_total", "counter", "Session refreshes by result.");
+  out += "authgate_refreshes_total{result=\"ok\"} " +
+         std::to_string(JsonCount(engine_stats_json, "refreshes")) + "\n";
+  out += "authgate_refreshes_total{result=\"failed\"} " +
+         std::to_string(JsonCount(engine_stats_json, "refresh_failures")) + "\n";
+  Header(&out, "authgate_jwks_fetches_total", "counter",
+         "Key set fetches of the jwt providers, by result.");
+  out += "authgate_jwks_fetches_total{result=\"success\"} " +
+         std::to_string(JsonCount(engine_stats_json, "jwks_fetch_successes")) + "\n";
+  out += "authgate_jwks_fetches_total{result=\"failure\"} " +
+         std::to_string(JsonCount(engine_stats_json, "jwks_fetch_failures")) + "\n";
+  Header(&out, "authgate_token_cache_hits_total", "counter", "Verified-token cache hits.");
+  out += "authgate_token_cache_hits_total " +
+         std::to_string(JsonCount(engine_stats_json, "token_cache_hits")) + "\n";
+  Header(&out, "authgate_token_cache_misses_total", "counter", "Verified-token cache misses.");
+  out += "authgate_token_cache_misses_total " +
+         std::to_string(JsonCount(engine_stats_json, "token_cache_misses")) + "\n";
+  Header(&out, "authgate_refusals_total", "counter", "Refused requests by reason.");
+  for (const auto& [reason, count] : JsonCounts(engine_stats_json, "reasons")) {
+    out += "authgate_refusals_total{reason=\"" + LabelValue(reason) + "\"} " +
+           std::to_string(count) + "\n";
+  }
+  Header(&out, "authgate_connections_active", "gauge", "Open client connections.");
+  out += "authgate_connections_active " +
+         std::to_string(connections_active_.load(std::memory_order_relaxed)) + "\n";
+  Header(&out, "authgate_connections_total", "counter", "Client connections accepted.");
+  out += "authgate_connections_total " +
+         std::to_string(connections_total_.load(std::memory_order_relaxed)) + "\n";
+  Header(&out, "authgate_ready", "gauge", "1 when keys and discovery are loaded.");
+  out += std::string("authgate_ready ") + (ready ? "1" : "0") + "\n";
+  return out;
+}
+
+}  // namespace authgate_cli
