@@ -156,10 +156,22 @@ struct UpstreamConnection {
   std::optional<PlainStream> plain;
   std::optional<TlsStream> tls;
   beast::flat_buffer buffer;
+  // Bodies pass through here, both ways; allocated once per connection.
+  std::unique_ptr<char[]> relay{new char[kRelayBufferBytes]};
   bool reused = false;
   Clock::time_point idle_since;
 
   beast::tcp_stream& lowest() { return tls ? tls->next_layer() : *plain; }
+};
+
+// The deadline of one request head. The timer's handler may already be
+// queued when the head completes, so it holds this by shared_ptr and does
+// nothing once `stream` is cleared.
+struct HeaderDeadline {
+  HeaderDeadline(asio::io_context& ioc, beast::tcp_stream* s) : timer(ioc), stream(s) {}
+  asio::steady_timer timer;
+  beast::tcp_stream* stream;
+  bool fired = false;
 };
 
 // A client connection as the drain sees it.
@@ -244,12 +256,12 @@ class Server {
                                    const authgate_decision* decision, bool* client_keep_alive,
                                    Exchange& ex, bool* upstream_reusable);
   awaitable<std::unique_ptr<UpstreamConnection>> ConnectUpstream(Worker& w);
-  std::unique_ptr<UpstreamConnection> TakeIdleUpstream(Worker& w);
+  std::unique_ptr<UpstreamConnection> TakeIdleUpstream(Worker& w, bool check_open);
   void ReleaseUpstream(Worker& w, std::unique_ptr<UpstreamConnection> conn);
 
   template <class Stream>
   awaitable<bool> WriteSimple(Stream& stream, unsigned version, int status,
-                              std::string_view body, bool keep_alive);
+                              std::string_view body, bool keep_alive, Exchange& ex);
   template <class Stream>
   awaitable<bool> WriteDecision(Stream& stream, unsigned version, const authgate_decision* d,
                                 bool keep_alive, Exchange& ex);
@@ -603,15 +615,28 @@ awaitable<void> Server::ServeClient(Worker& w, Stream& stream, ConnectionSlot& s
     RequestParser parser;
     parser.header_limit(settings_.max_header_bytes);
     parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-    lowest.expires_after(settings_.header_timeout);
+    // The stream's own timeout would close the socket, and a client that
+    // sent part of a request deserves its 408: this deadline only cancels
+    // the read.
+    lowest.expires_never();
+    auto deadline = std::make_shared<HeaderDeadline>(w.ioc, &lowest);
+    deadline->timer.expires_after(settings_.header_timeout);
+    deadline->timer.async_wait([deadline](const beast::error_code& wait_error) {
+      if (wait_error || deadline->stream == nullptr) return;
+      deadline->fired = true;
+      beast::error_code ignored;
+      deadline->stream->socket().cancel(ignored);
+    });
     co_await http::async_read_header(stream, buffer, parser,
                                      asio::redirect_error(use_awaitable, ec));
+    deadline->stream = nullptr;
+    deadline->timer.cancel();
     if (ec) {
       int status;
       if (ec == http::error::header_limit) {
         status = 431;
         ex.decision = "header_too_large";
-      } else if (ec == beast::error::timeout) {
+      } else if (deadline->fired) {
         status = 408;
         ex.decision = "request_timeout";
       } else if (ec == http::error::end_of_stream || ec == asio::error::eof ||
@@ -624,9 +649,7 @@ awaitable<void> Server::ServeClient(Worker& w, Stream& stream, ConnectionSlot& s
       static constexpr std::string_view kBodies[] = {"request header fields too large\n",
                                                      "request timeout\n", "bad request\n"};
       std::string_view body = kBodies[status == 431 ? 0 : status == 408 ? 1 : 2];
-      ex.status = status;
-      co_await WriteSimple(stream, 11, status, body, false);
-      ex.bytes_sent = body.size();
+      co_await WriteSimple(stream, 11, status, body, false, ex);
       Finish(w, ex, peer);
       co_return;
     }
@@ -703,8 +726,7 @@ awaitable<bool> Server::HandleRequest(Worker& w, Stream& stream, beast::flat_buf
   if (te != head.end() && !parser.chunked()) {
     // A coding other than chunked cannot be re-framed for the upstream.
     ex.decision = "bad_request";
-    ex.status = 501;
-    co_await WriteSimple(stream, head.version(), 501, "transfer coding not supported\n", false);
+    co_await WriteSimple(stream, head.version(), 501, "transfer coding not supported\n", false, ex);
     co_return false;
   }
 
@@ -713,8 +735,7 @@ awaitable<bool> Server::HandleRequest(Worker& w, Stream& stream, beast::flat_buf
   DecisionPtr decision = co_await Evaluate(w, request.get());
   if (!decision) {
     ex.decision = "internal_error";
-    ex.status = 500;
-    co_await WriteSimple(stream, head.version(), 500, "internal error\n", false);
+    co_await WriteSimple(stream, head.version(), 500, "internal error\n", false, ex);
     co_return false;
   }
   ex.decision = authgate_decision_outcome(decision.get());
@@ -737,11 +758,10 @@ awaitable<bool> Server::AnswerAuthRequest(Worker& w, Stream& stream, RequestPars
   bool keep_alive = head.keep_alive() && parser.is_done() && !w.draining;
   ex.decision = "auth_request";
   if (!InRanges(settings_.trusted_proxies, peer)) {
-    ex.status = 403;
     ex.reason = "untrusted_proxy";
     co_await WriteSimple(stream, head.version(), 403,
                          "auth request from an address not in server.trusted_proxies\n",
-                         keep_alive);
+                         keep_alive, ex);
     co_return keep_alive;
   }
   auto header = [&](const char* name) -> std::string_view {
@@ -755,10 +775,9 @@ awaitable<bool> Server::AnswerAuthRequest(Worker& w, Stream& stream, RequestPars
   if (uri.empty()) uri = header("x-forwarded-uri");
   if (uri.empty()) uri = suffix;
   if (uri.empty() || uri.front() != '/') {
-    ex.status = 400;
     co_await WriteSimple(stream, head.version(), 400,
                          "auth request without X-Original-URI (or X-Forwarded-Uri)\n",
-                         keep_alive);
+                         keep_alive, ex);
     co_return keep_alive;
   }
   ex.method = std::string(method);
@@ -766,8 +785,7 @@ awaitable<bool> Server::AnswerAuthRequest(Worker& w, Stream& stream, RequestPars
   RequestPtr request = EngineRequest(head, method, uri, peer, true);
   DecisionPtr decision = co_await Evaluate(w, request.get());
   if (!decision) {
-    ex.status = 500;
-    co_await WriteSimple(stream, head.version(), 500, "internal error\n", false);
+    co_await WriteSimple(stream, head.version(), 500, "internal error\n", false, ex);
     co_return false;
   }
   ex.decision = authgate_decision_outcome(decision.get());
@@ -820,7 +838,9 @@ awaitable<bool> Server::AnswerAuthRequest(Worker& w, Stream& stream, RequestPars
 
 template <class Stream>
 awaitable<bool> Server::WriteSimple(Stream& stream, unsigned version, int status,
-                                    std::string_view body, bool keep_alive) {
+                                    std::string_view body, bool keep_alive, Exchange& ex) {
+  ex.status = status;
+  ex.bytes_sent = body.size();
   http::response<http::string_body> response(static_cast<http::status>(status), version);
   response.set(http::field::content_type, "text/plain; charset=utf-8");
   response.set(http::field::cache_control, "no-store");
@@ -888,17 +908,21 @@ void Server::Finish(Worker& w, const Exchange& ex, const std::string& peer) {
 
 // --------------------------------------------------------------- upstream
 
-std::unique_ptr<UpstreamConnection> Server::TakeIdleUpstream(Worker& w) {
+std::unique_ptr<UpstreamConnection> Server::TakeIdleUpstream(Worker& w, bool check_open) {
   while (!w.idle_upstream.empty()) {
     std::unique_ptr<UpstreamConnection> conn = std::move(w.idle_upstream.back());
     w.idle_upstream.pop_back();
     if (Clock::now() - conn->idle_since > kUpstreamIdleLimit) continue;
-    // A connection the upstream closed meanwhile reads as end of stream;
-    // any byte at all is unexpected between responses: drop it either way.
+    conn->reused = true;
+    // A request without a body is retried once on a fresh connection when
+    // a reused one turns out closed; one with a body cannot be (the body
+    // is consumed as it goes), so the connection is checked first: one the
+    // upstream closed reads as end of stream, and any byte at all is
+    // unexpected between responses.
+    if (!check_open) return conn;
     char byte;
     ssize_t n = ::recv(conn->lowest().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
     if (n == 0 || n > 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) continue;
-    conn->reused = true;
     return conn;
   }
   return nullptr;
@@ -1022,6 +1046,9 @@ awaitable<bool> Server::Proxy(Worker& w, Stream& client, beast::flat_buffer& buf
       if (trusted && forwarded_host.empty()) forwarded_host = std::string(View(field.value()));
       continue;
     }
+    // x-authgate-* is authgate's to set: a client's copy never passes,
+    // configured as an identity header or not.
+    if (name.size() > 11 && EqualsIgnoreCase(name.substr(0, 11), "x-authgate-")) continue;
     out.insert(field.name_string(), field.value());
   }
   ForEachDecisionHeader(decision, AUTHGATE_HEADERS_REMOVE,
@@ -1046,14 +1073,13 @@ awaitable<bool> Server::Proxy(Worker& w, Stream& client, beast::flat_buffer& buf
 
   bool client_keep_alive = in.keep_alive() && !w.draining;
   for (int attempt = 0;; ++attempt) {
-    std::unique_ptr<UpstreamConnection> conn = TakeIdleUpstream(w);
+    std::unique_ptr<UpstreamConnection> conn = TakeIdleUpstream(w, has_body);
     if (!conn) conn = co_await ConnectUpstream(w);
     if (!conn) {
       metrics_.RecordUpstreamError(w.index, UpstreamError::kConnect);
       ex.decision = "upstream_unavailable";
-      ex.status = 502;
       bool keep = client_keep_alive && !has_body;
-      co_await WriteSimple(client, in.version(), 502, "upstream unavailable\n", keep);
+      co_await WriteSimple(client, in.version(), 502, "upstream unavailable\n", keep, ex);
       co_return keep;
     }
     bool upstream_reusable = false;
@@ -1077,19 +1103,17 @@ awaitable<bool> Server::Proxy(Worker& w, Stream& client, beast::flat_buffer& buf
       case ForwardStatus::kUpstreamDown: {
         metrics_.RecordUpstreamError(w.index, UpstreamError::kReset);
         ex.decision = "upstream_unavailable";
-        ex.status = 502;
         ex.upstream_seconds = -1;
         bool keep = client_keep_alive && parser.is_done();
-        co_await WriteSimple(client, in.version(), 502, "upstream unavailable\n", keep);
+        co_await WriteSimple(client, in.version(), 502, "upstream unavailable\n", keep, ex);
         co_return keep;
       }
       case ForwardStatus::kUpstreamTimeout: {
         metrics_.RecordUpstreamError(w.index, UpstreamError::kTimeout);
         ex.decision = "upstream_timeout";
-        ex.status = 504;
         ex.upstream_seconds = -1;
         bool keep = client_keep_alive && parser.is_done();
-        co_await WriteSimple(client, in.version(), 504, "upstream timeout\n", keep);
+        co_await WriteSimple(client, in.version(), 504, "upstream timeout\n", keep, ex);
         co_return keep;
       }
       case ForwardStatus::kUpstreamCut:
@@ -1112,7 +1136,6 @@ awaitable<Server::ForwardStatus> Server::Forward(
   beast::error_code ec;
   beast::tcp_stream& up_lowest = beast::get_lowest_layer(up);
   bool has_body = !parser.is_done();
-  std::unique_ptr<char[]> relay(new char[kRelayBufferBytes]);
 
   out.body().data = nullptr;
   out.body().size = 0;
@@ -1131,7 +1154,7 @@ awaitable<Server::ForwardStatus> Server::Forward(
     }
     uint64_t sent = 0;
     int relayed = co_await RelayBody(client, client_buffer, parser, up, out, request_writer,
-                                     relay.get(), settings_.read_timeout, &sent);
+                                     conn.relay.get(), settings_.read_timeout, &sent);
     if (relayed == 1) co_return ForwardStatus::kClientGone;
     if (relayed == 2) co_return ForwardStatus::kUpstreamDown;
   } else {
@@ -1208,11 +1231,16 @@ awaitable<Server::ForwardStatus> Server::Forward(
   } else {
     response.body().data = nullptr;
     response.body().more = true;
-    co_await http::async_write_header(client, response_writer,
-                                      asio::redirect_error(use_awaitable, ec));
-    if (ec) co_return ForwardStatus::kClientGone;
+    if (conn.buffer.size() == 0) {
+      // None of the body has arrived: the head goes ahead of it, so that a
+      // slow or streamed body does not hold it back. Otherwise head and
+      // first piece leave in one write.
+      co_await http::async_write_header(client, response_writer,
+                                        asio::redirect_error(use_awaitable, ec));
+      if (ec) co_return ForwardStatus::kClientGone;
+    }
     int relayed = co_await RelayBody(up, conn.buffer, *response_parser, client, response,
-                                     response_writer, relay.get(), settings_.read_timeout,
+                                     response_writer, conn.relay.get(), settings_.read_timeout,
                                      &ex.bytes_sent);
     if (relayed == 1) co_return ForwardStatus::kUpstreamCut;
     if (relayed == 2) co_return ForwardStatus::kClientGone;

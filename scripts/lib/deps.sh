@@ -12,6 +12,7 @@ AUTHGATE_DEBIAN_PACKAGES=(
   libssl-dev libcurl4-openssl-dev rapidjson-dev libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libboost-dev libyaml-cpp-dev libre2-dev
+  openssl curl python3 nginx wrk chromium
 )
 
 # deps_missing prints the packages of AUTHGATE_DEBIAN_PACKAGES that are not
@@ -52,4 +53,32 @@ deps_ensure() {
     echo "still missing after apt-get install: ${missing[*]}" >&2
     return 1
   fi
+}
+
+# deps_ensure_node makes sure `node` and `npm` exist: Debian's nodejs and
+# npm when neither is on PATH. A Node.js from elsewhere (NodeSource ships
+# npm inside its nodejs package) is used as it is: Debian's npm package
+# would conflict with it.
+deps_ensure_node() {
+  if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+    echo "node $(node --version), npm $(npm --version)"
+    return 0
+  fi
+  local sudo=()
+  if ((EUID != 0)); then sudo=(sudo -n); fi
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y -q --no-install-recommends nodejs npm </dev/null
+}
+
+# deps_ensure_npm ROOT runs `npm ci` in ROOT when node_modules is missing or
+# older than package-lock.json (the lockfile is the only source of
+# versions; nothing is resolved afresh).
+deps_ensure_npm() {
+  local root=$1 stamp=$1/node_modules/.package-lock.json
+  if [[ -f "$stamp" && "$stamp" -nt "$root/package-lock.json" ]]; then
+    echo "node_modules is up to date with package-lock.json"
+    return 0
+  fi
+  (cd "$root" && npm ci --no-audit --no-fund)
 }
