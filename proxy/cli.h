@@ -30,9 +30,6 @@ int RunServe(const std::vector<std::string>& args);
 // or CRLF (and nothing else).
 std::string ReadTokenFromStdin();
 
-// JsonString returns `text` as a JSON string literal.
-std::string JsonString(const std::string& text);
-
 }  // namespace authgate_cli
 
 #endif  // AUTHGATE_PROXY_CLI_H_

@@ -17,6 +17,7 @@
 
 #include "authgate/authgate.hpp"
 #include "cli.h"
+#include "json_text.h"
 
 namespace authgate_cli {
 namespace {
@@ -238,28 +239,6 @@ std::string ReadTokenFromStdin() {
     input.pop_back();
   }
   return input;
-}
-
-std::string JsonString(const std::string& text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char escape[8];
-          std::snprintf(escape, sizeof(escape), "\\u%04x", c);
-          out += escape;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  return out + "\"";
 }
 
 }  // namespace authgate_cli

@@ -19,6 +19,8 @@
 #include <string_view>
 #include <utility>
 
+#include "json_text.h"
+
 namespace authgate_cli {
 
 enum class LogLevel { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
@@ -28,10 +30,6 @@ bool ParseLogLevel(std::string_view text, LogLevel* out);
 
 // Now3339 returns the current UTC time as "2026-11-28T23:59:59.123Z".
 std::string Now3339();
-
-// AppendJsonString appends `text` to *out as a JSON string literal (bytes
-// that are not valid UTF-8 are replaced by U+FFFD, so a line stays JSON).
-void AppendJsonString(std::string_view text, std::string* out);
 
 class Logger {
  public:

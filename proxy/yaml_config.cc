@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "cli.h"
+#include "json_text.h"
 
 namespace authgate_cli {
 namespace {

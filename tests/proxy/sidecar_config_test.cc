@@ -1,0 +1,198 @@
+// Copyright authgate authors. SPDX-License-Identifier: Apache-2.0
+//
+// The sidecar's own pieces that need no network: its keys in the YAML
+// (server_settings), the trusted-proxy ranges, the log's JSON strings and
+// the Prometheus rendering.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "log.h"
+#include "metrics.h"
+#include "yaml_config.h"
+
+namespace authgate_cli {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kBase[] =
+    "listen: 127.0.0.1:8000\n"
+    "upstream: http://127.0.0.1:8001\n"
+    "rules: [{match: {prefix: /}, requires: none}]\n";
+
+bool Load(const std::string& yaml, SidecarConfig* config, std::string* error) {
+  return LoadSidecarConfig(yaml, config, error);
+}
+
+TEST(SidecarConfig, DefaultsAndEngineDocumentWithoutSidecarKeys) {
+  SidecarConfig config;
+  std::string error;
+  ASSERT_TRUE(Load(std::string(kBase) + "admin: '[::1]:9901'\n", &config, &error)) << error;
+  const ServerSettings& s = config.server;
+  EXPECT_EQ(s.listen.host, "127.0.0.1");
+  EXPECT_EQ(s.listen.port, 8000);
+  EXPECT_FALSE(s.upstream.tls);
+  EXPECT_EQ(s.upstream.port, 8001);
+  ASSERT_TRUE(s.admin.has_value());
+  EXPECT_EQ(s.admin->host, "::1");
+  EXPECT_EQ(s.max_header_bytes, 65536u);
+  EXPECT_EQ(s.header_timeout.count(), 10'000);
+  EXPECT_EQ(s.auth_request_path, "/authgate/auth");
+  EXPECT_EQ(s.auth_request_redirect_status, 401);
+  EXPECT_THAT(config.engine_json, Not(HasSubstr("listen")));
+  EXPECT_THAT(config.engine_json, Not(HasSubstr("upstream")));
+  EXPECT_THAT(config.engine_json, HasSubstr("\"rules\""));
+}
+
+TEST(SidecarConfig, UpstreamForms) {
+  struct Case {
+    const char* url;
+    bool tls;
+    const char* host;
+    int port;
+  } cases[] = {{"https://app.internal", true, "app.internal", 443},
+               {"http://app.internal/", false, "app.internal", 80},
+               {"http://[::1]:9000", false, "::1", 9000},
+               {"https://[::1]", true, "::1", 443}};
+  for (const Case& c : cases) {
+    SidecarConfig config;
+    std::string error;
+    std::string yaml = std::string("listen: 127.0.0.1:8000\nupstream: ") + c.url + "\n";
+    ASSERT_TRUE(Load(yaml, &config, &error)) << c.url << ": " << error;
+    EXPECT_EQ(config.server.upstream.tls, c.tls) << c.url;
+    EXPECT_EQ(config.server.upstream.host, c.host) << c.url;
+    EXPECT_EQ(config.server.upstream.port, c.port) << c.url;
+  }
+  for (const char* bad : {"ftp://x", "http://", "http://x/app", "http://u@x", "http://x?q",
+                          "http://::1:80", "http://x:99999", "http://x:0"}) {
+    SidecarConfig config;
+    std::string error;
+    EXPECT_FALSE(Load(std::string("listen: 127.0.0.1:8000\nupstream: ") + bad + "\n", &config,
+                      &error))
+        << bad;
+    EXPECT_THAT(error, HasSubstr("upstream")) << bad;
+  }
+}
+
+TEST(SidecarConfig, ServerKeysAreCheckedByName) {
+  struct Case {
+    const char* yaml;
+    const char* error;
+  } cases[] = {
+      {"server: {threads: -1}", "server.threads"},
+      {"server: {max_connections: 0}", "server.max_connections"},
+      {"server: {idle_timeout: 1.5s}", "server.idle_timeout"},
+      {"server: {idle_timeout: 0s}", "server.idle_timeout"},
+      {"server: {access_log: yes}", "server.access_log"},
+      {"server: {auth_request_path: /auth/}", "server.auth_request_path"},
+      {"server: {auth_request_redirect_status: 303}", "server.auth_request_redirect_status"},
+      {"server: {trusted_proxies: 10.0.0.0/8}", "server.trusted_proxies"},
+      {"server: {trusted_proxies: [not-an-ip]}", "server.trusted_proxies[0]"},
+      {"server: {tls: {cert_file: a, key_file: b, ca_file: c}}", "server.tls.ca_file"},
+      {"server: {typo: 1}", "server.typo: unknown key"},
+  };
+  for (const Case& c : cases) {
+    SidecarConfig config;
+    std::string error;
+    EXPECT_FALSE(Load(std::string(kBase) + c.yaml + "\n", &config, &error)) << c.yaml;
+    EXPECT_THAT(error, HasSubstr(c.error)) << c.yaml;
+  }
+}
+
+TEST(TrustedProxies, RangesMatchByPrefixAndMappedAddresses) {
+  SidecarConfig config;
+  std::string error;
+  ASSERT_TRUE(Load(std::string(kBase) +
+                       "server: {trusted_proxies: [10.0.0.0/8, 192.168.1.7, 'fd00::/8']}\n",
+                   &config, &error))
+      << error;
+  const auto& ranges = config.server.trusted_proxies;
+  EXPECT_TRUE(InRanges(ranges, "10.200.3.4"));
+  EXPECT_TRUE(InRanges(ranges, "192.168.1.7"));
+  EXPECT_FALSE(InRanges(ranges, "192.168.1.8"));
+  EXPECT_FALSE(InRanges(ranges, "11.0.0.1"));
+  EXPECT_TRUE(InRanges(ranges, "::ffff:10.1.2.3"));  // IPv4-mapped
+  EXPECT_TRUE(InRanges(ranges, "fd12::1"));
+  EXPECT_FALSE(InRanges(ranges, "fe80::1"));
+  EXPECT_FALSE(InRanges(ranges, "127.0.0.1"));  // the default is replaced, not extended
+  EXPECT_FALSE(InRanges(ranges, "garbage"));
+  EXPECT_FALSE(InRanges(ranges, ""));
+
+  SidecarConfig defaults;
+  ASSERT_TRUE(Load(kBase, &defaults, &error));
+  EXPECT_TRUE(InRanges(defaults.server.trusted_proxies, "127.0.0.1"));
+  EXPECT_TRUE(InRanges(defaults.server.trusted_proxies, "127.9.9.9"));
+  EXPECT_TRUE(InRanges(defaults.server.trusted_proxies, "::1"));
+  EXPECT_FALSE(InRanges(defaults.server.trusted_proxies, "10.0.0.1"));
+}
+
+TEST(AccessLogJson, StringsStayValidJson) {
+  std::string out;
+  AppendJsonString("a\"b\\c\n\x01\x7f", &out);
+  EXPECT_EQ(out, "\"a\\\"b\\\\c\\u000a\\u0001\\u007f\"");
+  out.clear();
+  AppendJsonString("caf\xc3\xa9 \xff\xc3", &out);  // é, then two invalid bytes
+  EXPECT_EQ(out, "\"caf\xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd\"");
+  out.clear();
+  AppendJsonString("\xed\xa0\x80", &out);  // an encoded surrogate is not UTF-8
+  EXPECT_EQ(out, "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
+}
+
+TEST(Metrics, RendersCountersHistogramsAndEngineStats) {
+  Metrics metrics(2);
+  metrics.RecordRequest(0, "rules[0]", "allowed", 0.002, 0.001);
+  metrics.RecordRequest(1, "rules[0]", "allowed", 0.3, -1);
+  metrics.RecordRequest(1, "rules[1]", "unauthorized", 20, -1);
+  metrics.RecordUpstreamError(0, UpstreamError::kTimeout);
+  metrics.ConnectionOpened();
+  std::string text = metrics.Render(
+      R"({"outcomes":{"allowed":2},"reasons":{"token_missing":3,"expired":1},)"
+      R"("logins_started":4,"logins_completed":2,"logins_failed":1,"refreshes":5,)"
+      R"("refresh_failures":0,"jwks_fetch_successes":6,"jwks_fetch_failures":7,)"
+      R"("token_cache_hits":8,"token_cache_misses":9})",
+      true);
+  EXPECT_THAT(text, HasSubstr("authgate_requests_total{rule=\"rules[0]\",decision=\"allowed\"} 2\n"));
+  EXPECT_THAT(text,
+              HasSubstr("authgate_requests_total{rule=\"rules[1]\",decision=\"unauthorized\"} 1\n"));
+  // Cumulative buckets: 0.002 falls in le=0.0025, 0.3 in le=0.5, 20 only in +Inf.
+  EXPECT_THAT(text, HasSubstr("authgate_request_duration_seconds_bucket{le=\"0.001\"} 0\n"));
+  EXPECT_THAT(text, HasSubstr("authgate_request_duration_seconds_bucket{le=\"0.0025\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("authgate_request_duration_seconds_bucket{le=\"0.5\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("authgate_request_duration_seconds_bucket{le=\"10\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("authgate_request_duration_seconds_bucket{le=\"+Inf\"} 3\n"));
+  EXPECT_THAT(text, HasSubstr("authgate_request_duration_seconds_count 3\n"));
+  EXPECT_THAT(text, HasSubstr("authgate_upstream_duration_seconds_count 1\n"));
+  EXPECT_THAT(text, HasSubstr("authgate_upstream_errors_total{kind=\"timeout\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("authgate_logins_total{result=\"started\"} 4\n"));
+  EXPECT_THAT(text, HasSubstr("authgate_refreshes_total{result=\"ok\"} 5\n"));
+  EXPECT_THAT(text, HasSubstr("authgate_jwks_fetches_total{result=\"failure\"} 7\n"));
+  EXPECT_THAT(text, HasSubstr("authgate_token_cache_hits_total 8\n"));
+  EXPECT_THAT(text, HasSubstr("authgate_refusals_total{reason=\"token_missing\"} 3\n"));
+  EXPECT_THAT(text, HasSubstr("authgate_refusals_total{reason=\"expired\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("authgate_connections_active 1\n"));
+  EXPECT_THAT(text, HasSubstr("authgate_ready 1\n"));
+  // Every sample line is "name{labels} value" or "name value".
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    std::string line = text.substr(start, end - start);
+    start = end + 1;
+    if (line.rfind("# ", 0) == 0) continue;
+    EXPECT_EQ(line.rfind("authgate_", 0), 0u) << line;
+    EXPECT_NE(line.find(' '), std::string::npos) << line;
+  }
+}
+
+TEST(Metrics, LabelValuesAreEscaped) {
+  Metrics metrics(1);
+  metrics.RecordRequest(0, "a\"b\\c\nd", "allowed", 0.001, -1);
+  EXPECT_THAT(metrics.Render("{}", false),
+              HasSubstr("authgate_requests_total{rule=\"a\\\"b\\\\c\\nd\",decision=\"allowed\"} 1"));
+}
+
+}  // namespace
+}  // namespace authgate_cli
