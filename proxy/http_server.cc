@@ -617,26 +617,32 @@ awaitable<void> Server::ServeClient(Worker& w, Stream& stream, ConnectionSlot& s
     parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     // The stream's own timeout would close the socket, and a client that
     // sent part of a request deserves its 408: this deadline only cancels
-    // the read.
+    // the read. A head already buffered whole (the usual case) needs none.
     lowest.expires_never();
-    auto deadline = std::make_shared<HeaderDeadline>(w.ioc, &lowest);
-    deadline->timer.expires_after(settings_.header_timeout);
-    deadline->timer.async_wait([deadline](const beast::error_code& wait_error) {
-      if (wait_error || deadline->stream == nullptr) return;
-      deadline->fired = true;
-      beast::error_code ignored;
-      deadline->stream->socket().cancel(ignored);
-    });
+    std::shared_ptr<HeaderDeadline> deadline;
+    std::string_view buffered(static_cast<const char*>(buffer.data().data()), buffer.size());
+    if (buffered.find("\r\n\r\n") == std::string_view::npos) {
+      deadline = std::make_shared<HeaderDeadline>(w.ioc, &lowest);
+      deadline->timer.expires_after(settings_.header_timeout);
+      deadline->timer.async_wait([deadline](const beast::error_code& wait_error) {
+        if (wait_error || deadline->stream == nullptr) return;
+        deadline->fired = true;
+        beast::error_code ignored;
+        deadline->stream->socket().cancel(ignored);
+      });
+    }
     co_await http::async_read_header(stream, buffer, parser,
                                      asio::redirect_error(use_awaitable, ec));
-    deadline->stream = nullptr;
-    deadline->timer.cancel();
+    if (deadline) {
+      deadline->stream = nullptr;
+      deadline->timer.cancel();
+    }
     if (ec) {
       int status;
       if (ec == http::error::header_limit) {
         status = 431;
         ex.decision = "header_too_large";
-      } else if (deadline->fired) {
+      } else if (deadline && deadline->fired) {
         status = 408;
         ex.decision = "request_timeout";
       } else if (ec == http::error::end_of_stream || ec == asio::error::eof ||
