@@ -396,12 +396,8 @@ int Server::Run() {
   }
   main.ioc.run();  // returns once drained (or cut at the deadline)
   guards.clear();
-  for (auto& worker : workers_) {
-    if (worker->index != 0) {
-      asio::post(worker->ioc, [w = worker.get()] { w->idle_upstream.clear(); });
-    }
-  }
   for (std::thread& thread : threads) thread.join();
+  for (auto& worker : workers_) worker->idle_upstream.clear();
   if (access_log_ != nullptr) access_log_->Flush();
   logger_->Log(LogLevel::kInfo, "stopped");
   return 0;
@@ -985,6 +981,9 @@ template <class In, class Out, class Parser, class Message, class Serializer>
 awaitable<int> RelayBody(In& in, beast::flat_buffer& in_buffer, Parser& parser, Out& out,
                          Message& message, Serializer& serializer, char* buffer,
                          std::chrono::milliseconds timeout, uint64_t* bytes) {
+  // Beast sizes each read by the dynamic buffer's spare capacity (512
+  // bytes at the least): room for a whole relay piece keeps reads large.
+  in_buffer.reserve(kRelayBufferBytes);
   beast::error_code ec;
   do {
     if (!parser.is_done()) {
