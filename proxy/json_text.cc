@@ -39,6 +39,16 @@ void AppendJsonString(std::string_view text, std::string* out, bool replace_inva
   static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');
   for (size_t i = 0; i < text.size();) {
+    // Runs of characters that need nothing are copied at once.
+    size_t plain = i;
+    while (plain < text.size()) {
+      unsigned char p = static_cast<unsigned char>(text[plain]);
+      if (p < 0x20 || p >= 0x7f || p == '"' || p == '\\') break;
+      ++plain;
+    }
+    out->append(text.data() + i, plain - i);
+    i = plain;
+    if (i == text.size()) break;
     unsigned char c = static_cast<unsigned char>(text[i]);
     if (c >= 0x80 && replace_invalid_utf8) {
       size_t length = Utf8Length(text.substr(i));
@@ -56,12 +66,10 @@ void AppendJsonString(std::string_view text, std::string* out, bool replace_inva
     } else if (c == '"' || c == '\\') {
       out->push_back('\\');
       out->push_back(static_cast<char>(c));
-    } else if (c < 0x20 || c == 0x7f) {
+    } else {  // a control character or DEL
       out->append("\\u00");
       out->push_back(kHex[c >> 4]);
       out->push_back(kHex[c & 15]);
-    } else {
-      out->push_back(static_cast<char>(c));
     }
     ++i;
   }

@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
 
@@ -40,13 +41,35 @@ bool ParseLogLevel(std::string_view text, LogLevel* out) {
 std::string Now3339() {
   timespec now{};
   clock_gettime(CLOCK_REALTIME, &now);
-  tm utc{};
-  gmtime_r(&now.tv_sec, &utc);
-  char text[64];
-  snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", utc.tm_year + 1900,
-           utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
-           now.tv_nsec / 1'000'000);
+  // The formatted second is kept per thread: an access log line per request
+  // would otherwise pay gmtime_r and snprintf each time.
+  thread_local time_t cached_second = -1;
+  thread_local char cached[80];  // "2026-11-28T23:59:59."
+  if (now.tv_sec != cached_second) {
+    tm utc{};
+    gmtime_r(&now.tv_sec, &utc);
+    snprintf(cached, sizeof cached, "%04d-%02d-%02dT%02d:%02d:%02d.", utc.tm_year + 1900,
+             utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec);
+    cached_second = now.tv_sec;
+  }
+  std::string text = cached;
+  long millis = now.tv_nsec / 1'000'000;
+  text.push_back(static_cast<char>('0' + millis / 100));
+  text.push_back(static_cast<char>('0' + millis / 10 % 10));
+  text.push_back(static_cast<char>('0' + millis % 10));
+  text.push_back('Z');
   return text;
+}
+
+void AppendMilliseconds(double seconds, std::string* out) {
+  // Three decimals, from whole microseconds (no locale, no printf).
+  uint64_t micros = seconds <= 0 ? 0 : static_cast<uint64_t>(seconds * 1e6 + 0.5);
+  *out += std::to_string(micros / 1000);
+  out->push_back('.');
+  uint64_t fraction = micros % 1000;
+  out->push_back(static_cast<char>('0' + fraction / 100));
+  out->push_back(static_cast<char>('0' + fraction / 10 % 10));
+  out->push_back(static_cast<char>('0' + fraction % 10));
 }
 
 void Logger::Log(LogLevel level, std::string_view message,

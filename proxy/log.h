@@ -31,6 +31,10 @@ bool ParseLogLevel(std::string_view text, LogLevel* out);
 // Now3339 returns the current UTC time as "2026-11-28T23:59:59.123Z".
 std::string Now3339();
 
+// AppendMilliseconds appends `seconds` in milliseconds with three decimals
+// ("1.234").
+void AppendMilliseconds(double seconds, std::string* out);
+
 class Logger {
  public:
   explicit Logger(LogLevel level) : level_(level) {}
