@@ -57,7 +57,9 @@ absl::Status ValidateSessionStoreOptions(const SessionStoreOptions& options) {
 }
 
 SessionStore::SessionStore(std::shared_ptr<const CookieKeys> keys, SessionStoreOptions options)
-    : keys_(std::move(keys)), options_(std::move(options)) {}
+    : keys_(std::move(keys)),
+      options_(std::move(options)),
+      opened_(options_.opened_cache_entries) {}
 
 std::string SessionStore::PartName(int index) const {
   return index == 0 ? options_.cookie_name : StrCat(options_.cookie_name, ".", index);
@@ -104,6 +106,11 @@ bool SessionStore::Load(const CookieJar& jar, std::string_view host, absl::Time 
     }
     sealed.append(*part);
   }
+  if (std::optional<Session> opened = opened_.Find(host, sealed); opened.has_value()) {
+    if (!StillValid(*opened, now, why)) return false;
+    *out = *std::move(opened);
+    return true;
+  }
   std::string record;
   if (!OpenSealedValue(*keys_, CookieBinding{name, host}, now, sealed, &record, why)) {
     return false;
@@ -115,18 +122,24 @@ bool SessionStore::Load(const CookieJar& jar, std::string_view host, absl::Time 
   if (session->id.empty()) {
     return Fail(why, Reason::kSessionInvalid, "session record has an empty id");
   }
-  if (now >= session->created + options_.lifetime) {
+  if (!StillValid(*session, now, why)) return false;
+  opened_.Insert(host, sealed, *session);
+  *out = *std::move(session);
+  return true;
+}
+
+bool SessionStore::StillValid(const Session& session, absl::Time now, Rejection* why) const {
+  if (now >= session.created + options_.lifetime) {
     return Fail(why, Reason::kSessionExpired,
                 StrCat("session is older than its lifetime of ",
                        absl::FormatDuration(options_.lifetime)));
   }
   if (options_.idle_timeout != absl::ZeroDuration() &&
-      now >= session->last_seen + options_.idle_timeout) {
+      now >= session.last_seen + options_.idle_timeout) {
     return Fail(why, Reason::kSessionExpired,
                 StrCat("session was idle longer than ",
                        absl::FormatDuration(options_.idle_timeout)));
   }
-  *out = *std::move(session);
   return true;
 }
 

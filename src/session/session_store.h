@@ -27,7 +27,12 @@
 // last_seen + idle_timeout; both are checked again on Load, so shortening
 // either in the configuration applies to sessions already issued.
 //
-// Thread-safe: every method is const and the store holds no mutable state.
+// The sessions opened last (up to SessionStoreOptions::opened_cache_entries)
+// are remembered by their exact cookie text (opened_session_cache.h), so a
+// browser's next requests skip the decryption; the lifetime and idle
+// timeout are checked on every request all the same.
+//
+// Thread-safe: every method is const; the cache of opened sessions locks.
 
 #ifndef AUTHGATE_SRC_SESSION_SESSION_STORE_H_
 #define AUTHGATE_SRC_SESSION_SESSION_STORE_H_
@@ -43,6 +48,7 @@
 #include "reason.h"
 #include "session/cookie_jar.h"
 #include "session/cookie_keys.h"
+#include "session/opened_session_cache.h"
 #include "session/session.h"
 #include "session/set_cookie.h"
 
@@ -60,6 +66,7 @@ struct SessionStoreOptions {
   absl::Duration idle_timeout = absl::Hours(1);  // from Session::last_seen; zero: none
   size_t max_cookie_bytes = 3800;  // per Set-Cookie header value: name, value and attributes
   int max_chunks = 10;
+  size_t opened_cache_entries = 4096;  // sessions remembered by cookie text; 0: none
 };
 
 // ValidateSessionStoreOptions returns InvalidArgument unless the cookie name
@@ -99,6 +106,8 @@ class SessionStore {
   bool OwnsCookie(std::string_view name) const;
 
   const SessionStoreOptions& options() const { return options_; }
+  // How many opened sessions are remembered now.
+  size_t opened_sessions() const { return opened_.size(); }
 
  private:
   std::string PartName(int index) const;
@@ -107,8 +116,14 @@ class SessionStore {
   // Deletions of the parts in `jar` numbered `from` or more.
   void AppendPartDeletions(const CookieJar& jar, int from, std::vector<std::string>* out) const;
 
+  // Whether `session` is past its lifetime or idle timeout at `now`
+  // (false with *why set).
+  bool StillValid(const Session& session, absl::Time now, Rejection* why) const;
+
   std::shared_ptr<const CookieKeys> keys_;
   SessionStoreOptions options_;
+  // Logically const: remembering an opened session changes no answer.
+  mutable OpenedSessionCache opened_;
 };
 
 }  // namespace authgate

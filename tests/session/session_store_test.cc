@@ -9,6 +9,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "session/opened_session_cache.h"
 
 namespace authgate {
 namespace {
@@ -331,6 +332,58 @@ TEST_F(SessionStoreTest, IdleTimeoutCountsFromLastSeen) {
   EXPECT_EQ(Load(browser.Jar(), kNow + absl::Minutes(9)), Reason::kNone);
   EXPECT_EQ(Load(browser.Jar(), kNow + absl::Minutes(10)), Reason::kSessionExpired);
   EXPECT_THAT(why_.detail, HasSubstr("idle"));
+}
+
+TEST_F(SessionStoreTest, OpenedSessionsAreRememberedByTheirExactCookies) {
+  Browser browser;
+  SaveTo(&browser, MakeSession());
+  ASSERT_EQ(Load(browser.Jar()), Reason::kNone);
+  EXPECT_EQ(store_.opened_sessions(), 1u);
+  Session first = loaded_;
+  ASSERT_EQ(Load(browser.Jar(), kNow + absl::Minutes(1)), Reason::kNone);
+  EXPECT_EQ(loaded_.id, first.id);
+  EXPECT_EQ(loaded_.access_token, first.access_token);
+  EXPECT_EQ(store_.opened_sessions(), 1u);  // the same cookies: no second entry
+}
+
+TEST_F(SessionStoreTest, ARememberedSessionDoesNotAdmitATamperedCopy) {
+  Browser browser;
+  SaveTo(&browser, MakeSession());
+  ASSERT_EQ(Load(browser.Jar()), Reason::kNone);
+  std::string& value = browser.cookies()[kName];
+  value[value.size() - 3] = value[value.size() - 3] == 'A' ? 'B' : 'A';
+  EXPECT_EQ(Load(browser.Jar()), Reason::kSessionInvalid);
+}
+
+TEST_F(SessionStoreTest, ARememberedSessionIsNotValidOnAnotherHost) {
+  Browser browser;
+  SaveTo(&browser, MakeSession());
+  ASSERT_EQ(Load(browser.Jar()), Reason::kNone);
+  EXPECT_EQ(Load(browser.Jar(), kNow, "other.test"), Reason::kSessionInvalid);
+}
+
+TEST_F(SessionStoreTest, WithoutTheCacheEveryLoadOpensTheCookies) {
+  SessionStoreOptions options = Options();
+  options.opened_cache_entries = 0;
+  SessionStore uncached(keys_, options);
+  Browser browser;
+  SaveTo(&browser, MakeSession(), kNow, &uncached);
+  EXPECT_EQ(Load(browser.Jar(), kNow, kHost, &uncached), Reason::kNone);
+  EXPECT_EQ(Load(browser.Jar(), kNow, kHost, &uncached), Reason::kNone);
+  EXPECT_EQ(uncached.opened_sessions(), 0u);
+}
+
+TEST(OpenedSessionCacheTest, StaysWithinItsCapacity) {
+  OpenedSessionCache cache(32);
+  Session session;
+  session.id = "s";
+  for (int i = 0; i < 1000; ++i) cache.Insert("app.test", "sealed-" + std::to_string(i), session);
+  EXPECT_LE(cache.size(), 32u);
+  EXPECT_GT(cache.size(), 0u);
+  EXPECT_FALSE(cache.Find("app.test", "never-inserted").has_value());
+  cache.Insert("app.test", "kept", session);
+  ASSERT_TRUE(cache.Find("app.test", "kept").has_value());
+  EXPECT_FALSE(cache.Find("other.test", "kept").has_value());
 }
 
 TEST_F(SessionStoreTest, WrongKeyIsInvalid) {
