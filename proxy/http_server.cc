@@ -12,6 +12,7 @@
 
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <boost/asio.hpp>
@@ -1325,11 +1326,32 @@ awaitable<Server::ForwardStatus> Server::Forward(
   co_return ForwardStatus::kOk;
 }
 
+// RaiseFileLimit lifts the soft limit on open files to the hard one: each
+// client connection can hold an upstream connection too, and the usual
+// soft limit of 1024 would refuse connections long before max_connections.
+void RaiseFileLimit(const ServerSettings& settings, Logger* logger) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+    getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  // Two descriptors per connection (client and upstream) and some to spare.
+  rlim_t wanted = 2 * static_cast<rlim_t>(settings.max_connections) + 64;
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < wanted) {
+    logger->Log(LogLevel::kWarn,
+                "the open-file limit is below what server.max_connections needs",
+                {{"limit", std::to_string(limit.rlim_cur)}, {"needed", std::to_string(wanted)}});
+  }
+}
+
 }  // namespace
 
 int RunServer(const ServerSettings& settings, authgate_engine* engine, Logger* logger,
               AccessLog* access_log) {
   std::signal(SIGPIPE, SIG_IGN);
+  RaiseFileLimit(settings, logger);
   Server server(settings, engine, logger, access_log);
   return server.Run();
 }
