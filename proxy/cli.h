@@ -9,6 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "authgate/authgate.h"
+#include "yaml_config.h"
+
 namespace authgate_cli {
 
 // Exit codes shared by the subcommands.
@@ -21,6 +24,11 @@ int RunInspect(const std::vector<std::string>& args);
 // RunCheckConfig validates a sidecar YAML configuration: 0 valid, 1
 // invalid (the message names the key), 2 usage or unreadable file.
 int RunCheckConfig(const std::vector<std::string>& args);
+// LoadSidecar reads the sidecar's YAML file at `path` into *config and
+// builds the engine from it (*engine, owned by the caller). Errors go to
+// stderr as "error: FILE: ..."; returns kExitValid, kExitRejected for an
+// invalid configuration or kExitUsage for an unreadable file.
+int LoadSidecar(const std::string& path, SidecarConfig* config, authgate_engine** engine);
 // RunServe runs the sidecar until SIGTERM or SIGINT: 0 after a graceful
 // shutdown, 1 for an invalid configuration or a listener that cannot be
 // set up, 2 for usage errors.

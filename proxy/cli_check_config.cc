@@ -16,6 +16,29 @@
 
 namespace authgate_cli {
 
+int LoadSidecar(const std::string& path, SidecarConfig* config, authgate_engine** engine) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    std::cerr << "error: cannot read " << path << "\n";
+    return kExitUsage;
+  }
+  std::stringstream text;
+  text << file.rdbuf();
+  std::string error;
+  if (!LoadSidecarConfig(text.str(), config, &error)) {
+    std::cerr << "error: " << path << ": " << error << "\n";
+    return kExitRejected;
+  }
+  authgate_error* engine_error = nullptr;
+  if (authgate_engine_new(engine, config->engine_json.data(), config->engine_json.size(),
+                          &engine_error) != AUTHGATE_OK) {
+    std::cerr << "error: " << path << ": " << authgate_error_message(engine_error) << "\n";
+    authgate_error_free(engine_error);
+    return kExitRejected;
+  }
+  return kExitValid;
+}
+
 int RunCheckConfig(const std::vector<std::string>& args) {
   std::string path;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -34,27 +57,9 @@ int RunCheckConfig(const std::vector<std::string>& args) {
     std::cerr << "usage: authgate check-config FILE (or --config FILE)\n";
     return kExitUsage;
   }
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    std::cerr << "error: cannot read " << path << "\n";
-    return kExitUsage;
-  }
-  std::stringstream text;
-  text << file.rdbuf();
   SidecarConfig config;
-  std::string error;
-  if (!LoadSidecarConfig(text.str(), &config, &error)) {
-    std::cerr << "error: " << path << ": " << error << "\n";
-    return kExitRejected;
-  }
   authgate_engine* engine = nullptr;
-  authgate_error* engine_error = nullptr;
-  if (authgate_engine_new(&engine, config.engine_json.data(), config.engine_json.size(),
-                          &engine_error) != AUTHGATE_OK) {
-    std::cerr << "error: " << path << ": " << authgate_error_message(engine_error) << "\n";
-    authgate_error_free(engine_error);
-    return kExitRejected;
-  }
+  if (int status = LoadSidecar(path, &config, &engine); status != kExitValid) return status;
   for (size_t i = 0; i < authgate_engine_warning_count(engine); ++i) {
     std::cerr << "warning: " << authgate_engine_warning(engine, i) << "\n";
   }

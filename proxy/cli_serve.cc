@@ -3,10 +3,8 @@
 // authgate serve: the sidecar. Reads the YAML configuration, builds the
 // engine through the C ABI, and hands both to the HTTP server.
 
-#include <fstream>
 #include <iostream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -53,27 +51,9 @@ int RunServe(const std::vector<std::string>& args) {
     std::cerr << kUsage;
     return kExitUsage;
   }
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    std::cerr << "error: cannot read " << path << "\n";
-    return kExitUsage;
-  }
-  std::stringstream text;
-  text << file.rdbuf();
   SidecarConfig config;
-  std::string error;
-  if (!LoadSidecarConfig(text.str(), &config, &error)) {
-    std::cerr << "error: " << path << ": " << error << "\n";
-    return kExitRejected;
-  }
   authgate_engine* engine = nullptr;
-  authgate_error* engine_error = nullptr;
-  if (authgate_engine_new(&engine, config.engine_json.data(), config.engine_json.size(),
-                          &engine_error) != AUTHGATE_OK) {
-    std::cerr << "error: " << path << ": " << authgate_error_message(engine_error) << "\n";
-    authgate_error_free(engine_error);
-    return kExitRejected;
-  }
+  if (int status = LoadSidecar(path, &config, &engine); status != kExitValid) return status;
   Logger logger(level);
   for (size_t i = 0; i < authgate_engine_warning_count(engine); ++i) {
     logger.Log(LogLevel::kWarn, authgate_engine_warning(engine, i));

@@ -277,6 +277,9 @@ class Server {
   template <class Stream>
   awaitable<bool> WriteDecision(Stream& stream, unsigned version, const authgate_decision* d,
                                 bool keep_alive, Exchange& ex);
+  // RecordDecision copies the engine's outcome, rule, reason (and at debug
+  // level its detail) into the exchange for the log and the metrics.
+  void RecordDecision(const authgate_decision* decision, Exchange* ex) const;
   void Finish(Worker& w, const Exchange& ex, const std::string& peer);
   RequestPtr EngineRequest(const http::request_header<>& head, std::string_view method,
                            std::string_view target, const std::string& peer, bool trusted);
@@ -752,12 +755,7 @@ awaitable<bool> Server::HandleRequest(Worker& w, Stream& stream, beast::flat_buf
     co_await WriteSimple(stream, head.version(), 500, "internal error\n", false, ex);
     co_return false;
   }
-  ex.decision = authgate_decision_outcome(decision.get());
-  ex.rule = authgate_decision_rule(decision.get());
-  ex.reason = authgate_reason_name(authgate_decision_reason(decision.get()));
-  if (logger_->Enabled(LogLevel::kDebug)) {
-    ex.detail = authgate_decision_detail(decision.get(), nullptr);
-  }
+  RecordDecision(decision.get(), &ex);
   if (authgate_decision_action(decision.get()) == AUTHGATE_ACTION_RESPOND) {
     // A body the engine did not need is not read: the connection closes.
     keep_alive = keep_alive && !w.draining;
@@ -805,12 +803,7 @@ awaitable<bool> Server::AnswerAuthRequest(Worker& w, Stream& stream, RequestPars
     co_await WriteSimple(stream, head.version(), 500, "internal error\n", false, ex);
     co_return false;
   }
-  ex.decision = authgate_decision_outcome(decision.get());
-  ex.rule = authgate_decision_rule(decision.get());
-  ex.reason = authgate_reason_name(authgate_decision_reason(decision.get()));
-  if (logger_->Enabled(LogLevel::kDebug)) {
-    ex.detail = authgate_decision_detail(decision.get(), nullptr);
-  }
+  RecordDecision(decision.get(), &ex);
   http::response<http::string_body> response;
   response.version(head.version());
   int status = authgate_decision_status(decision.get());
@@ -895,6 +888,13 @@ awaitable<bool> Server::WriteDecision(Stream& stream, unsigned version,
   beast::get_lowest_layer(stream).expires_after(settings_.read_timeout);
   co_await http::async_write(stream, response, asio::redirect_error(use_awaitable, ec));
   co_return !ec;
+}
+
+void Server::RecordDecision(const authgate_decision* decision, Exchange* ex) const {
+  ex->decision = authgate_decision_outcome(decision);
+  ex->rule = authgate_decision_rule(decision);
+  ex->reason = authgate_reason_name(authgate_decision_reason(decision));
+  if (logger_->Enabled(LogLevel::kDebug)) ex->detail = authgate_decision_detail(decision, nullptr);
 }
 
 void Server::Finish(Worker& w, const Exchange& ex, const std::string& peer) {

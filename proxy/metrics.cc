@@ -147,30 +147,25 @@ std::string Metrics::Render(std::string_view engine_stats_json, bool ready) cons
            std::to_string(upstream_errors[i]) + "\n";
   }
 
+  // sample appends one sample whose value is the engine's counter `key`.
+  auto sample = [&](const std::string& series, const char* key) {
+    out += series + " " + std::to_string(JsonCount(engine_stats_json, key)) + "\n";
+  };
   Header(&out, "authgate_logins_total", "counter", "Browser logins by result.");
-  out += "authgate_logins_total{result=\"started\"} " +
-         std::to_string(JsonCount(engine_stats_json, "logins_started")) + "\n";
-  out += "authgate_logins_total{result=\"completed\"} " +
-         std::to_string(JsonCount(engine_stats_json, "logins_completed")) + "\n";
-  out += "authgate_logins_total{result=\"failed\"} " +
-         std::to_string(JsonCount(engine_stats_json, "logins_failed")) + "\n";
+  sample("authgate_logins_total{result=\"started\"}", "logins_started");
+  sample("authgate_logins_total{result=\"completed\"}", "logins_completed");
+  sample("authgate_logins_total{result=\"failed\"}", "logins_failed");
   Header(&out, "authgate_refreshes_total", "counter", "Session refreshes by result.");
-  out += "authgate_refreshes_total{result=\"ok\"} " +
-         std::to_string(JsonCount(engine_stats_json, "refreshes")) + "\n";
-  out += "authgate_refreshes_total{result=\"failed\"} " +
-         std::to_string(JsonCount(engine_stats_json, "refresh_failures")) + "\n";
+  sample("authgate_refreshes_total{result=\"ok\"}", "refreshes");
+  sample("authgate_refreshes_total{result=\"failed\"}", "refresh_failures");
   Header(&out, "authgate_jwks_fetches_total", "counter",
          "Key set fetches of the jwt providers, by result.");
-  out += "authgate_jwks_fetches_total{result=\"success\"} " +
-         std::to_string(JsonCount(engine_stats_json, "jwks_fetch_successes")) + "\n";
-  out += "authgate_jwks_fetches_total{result=\"failure\"} " +
-         std::to_string(JsonCount(engine_stats_json, "jwks_fetch_failures")) + "\n";
+  sample("authgate_jwks_fetches_total{result=\"success\"}", "jwks_fetch_successes");
+  sample("authgate_jwks_fetches_total{result=\"failure\"}", "jwks_fetch_failures");
   Header(&out, "authgate_token_cache_hits_total", "counter", "Verified-token cache hits.");
-  out += "authgate_token_cache_hits_total " +
-         std::to_string(JsonCount(engine_stats_json, "token_cache_hits")) + "\n";
+  sample("authgate_token_cache_hits_total", "token_cache_hits");
   Header(&out, "authgate_token_cache_misses_total", "counter", "Verified-token cache misses.");
-  out += "authgate_token_cache_misses_total " +
-         std::to_string(JsonCount(engine_stats_json, "token_cache_misses")) + "\n";
+  sample("authgate_token_cache_misses_total", "token_cache_misses");
   Header(&out, "authgate_refusals_total", "counter", "Refused requests by reason.");
   for (const auto& [reason, count] : JsonCounts(engine_stats_json, "reasons")) {
     out += "authgate_refusals_total{reason=\"" + LabelValue(reason) + "\"} " +

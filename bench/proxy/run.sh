@@ -44,27 +44,12 @@ WORK=$(mktemp -d)
 # nginx's workers run as nobody when the master runs as root: they must reach
 # their temp directories under $WORK.
 chmod 755 "$WORK"
-PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+# shellcheck source=scripts/lib/children.sh
+source "$ROOT/scripts/lib/children.sh"
+children_trap "$WORK"
 
 free_port() {
   "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# wait_until SECONDS COMMAND...: polls COMMAND every 50 ms.
-wait_until() {
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@" >/dev/null 2>&1; do
-    ((SECONDS < deadline)) || return 1
-    sleep 0.05
-  done
 }
 
 # start_nginx NAME TEMPLATE PORT [UPSTREAM_PORT]: renders the template into

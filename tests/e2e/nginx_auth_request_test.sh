@@ -20,14 +20,9 @@ WORK=$(mktemp -d)
 # nginx's workers run as nobody when the master runs as root: they must reach
 # their temp directories under $WORK/nginx.
 chmod 755 "$WORK"
-PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+# shellcheck source=scripts/lib/children.sh
+source "$ROOT/scripts/lib/children.sh"
+children_trap "$WORK"
 
 passed=0
 failed=0
@@ -199,16 +194,6 @@ main()
 PY
 
 helper() { "$PY" "$WORK/helpers.py" "$@"; }
-
-# wait_until SECONDS COMMAND...: polls COMMAND every 50 ms.
-wait_until() {
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@" >/dev/null 2>&1; do
-    ((SECONDS < deadline)) || return 1
-    sleep 0.05
-  done
-}
 
 # ---------------------------------------------------------------- the scenario
 

@@ -308,6 +308,19 @@ class Upstream:
             handler.send_json(200, record)
 
 
+def _consume_exactly(handler, left, count, crc):
+    """Reads `left` body bytes without keeping them; returns the new
+    (byte count, CRC-32)."""
+    while left:
+        data = handler.rfile.read(min(left, 1 << 20))
+        if not data:
+            raise ConnectionError("body cut")
+        crc = zlib.crc32(data, crc)
+        count += len(data)
+        left -= len(data)
+    return count, crc
+
+
 def _consume_body(handler):
     """Reads the request body (chunked or Content-Length); returns
     (byte count, CRC-32, framing)."""
@@ -319,26 +332,12 @@ def _consume_body(handler):
                 while handler.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
                     pass
                 return count, crc, "chunked"
-            left = size
-            while left:
-                data = handler.rfile.read(min(left, 1 << 20))
-                if not data:
-                    raise ConnectionError("body cut")
-                crc = zlib.crc32(data, crc)
-                count += len(data)
-                left -= len(data)
+            count, crc = _consume_exactly(handler, size, count, crc)
             handler.rfile.readline(16)
     length = handler.headers.get("Content-Length")
     if length is None:
         return 0, 0, "none"
-    left = int(length)
-    while left:
-        data = handler.rfile.read(min(left, 1 << 20))
-        if not data:
-            raise ConnectionError("body cut")
-        crc = zlib.crc32(data, crc)
-        count += len(data)
-        left -= len(data)
+    count, crc = _consume_exactly(handler, int(length), count, crc)
     return count, crc, "length"
 
 

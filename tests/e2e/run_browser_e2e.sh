@@ -20,20 +20,9 @@ AUTHGATE_BIN=${AUTHGATE_BIN:-$ROOT/build/proxy/authgate}
 SITE=$ROOT/examples/demo/site
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/authgate-e2e.XXXXXX")
-PIDS=()
-# shellcheck disable=SC2317 # run by the EXIT trap
-cleanup() {
-  local pid deadline=$((SECONDS + 10))
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  # A server that does not stop within 10 s must not hang the run.
-  for pid in "${PIDS[@]}"; do
-    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
+# shellcheck source=scripts/lib/children.sh
+source "$ROOT/scripts/lib/children.sh"
+children_trap "$TMP"
 
 # setup_failed WHY: the run cannot start; counted as one failed check.
 setup_failed() {
