@@ -34,6 +34,7 @@
 #include <thread>
 #include <vector>
 
+#include "forwarding.h"
 #include "metrics.h"
 
 namespace authgate_cli {
@@ -81,11 +82,6 @@ double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return beast::iequals(beast::string_view(a.data(), a.size()),
-                        beast::string_view(b.data(), b.size()));
-}
-
 // ForEachDecisionHeader calls f(name, value) for each header of `list`.
 template <class F>
 void ForEachDecisionHeader(const authgate_decision* d, authgate_header_list list, F f) {
@@ -101,31 +97,46 @@ void ForEachDecisionHeader(const authgate_decision* d, authgate_header_list list
   }
 }
 
-// IsHopByHop: the headers of RFC 9110 section 7.6.1 that concern one
-// connection only, plus the ones `Connection` names.
-bool IsHopByHop(std::string_view name, const std::vector<std::string>& listed) {
-  static constexpr std::string_view kFixed[] = {
-      "connection", "keep-alive",          "proxy-connection",   "te",     "trailer",
-      "transfer-encoding", "upgrade", "proxy-authenticate", "proxy-authorization"};
-  for (std::string_view fixed : kFixed) {
-    if (EqualsIgnoreCase(name, fixed)) return true;
-  }
-  for (const std::string& extra : listed) {
-    if (EqualsIgnoreCase(name, extra)) return true;
-  }
-  return false;
-}
-
-// ConnectionTokens returns the header names a `Connection` header lists.
-template <class Fields>
-std::vector<std::string> ConnectionTokens(const Fields& fields) {
-  std::vector<std::string> out;
-  for (auto it = fields.find(http::field::connection); it != fields.end() &&
-                                                      it->name() == http::field::connection;
-       ++it) {
-    for (auto token : http::token_list(it->value())) out.emplace_back(View(token));
+// ToClientHead views a parsed request head as forwarding.h takes it; the
+// views live as long as the parser.
+ClientHead ToClientHead(const http::request_header<>& head) {
+  ClientHead out;
+  out.method = View(head.method_string());
+  out.target = View(head.target());
+  out.version = head.version();
+  out.fields.reserve(24);
+  for (const auto& field : head) {
+    out.fields.push_back({View(field.name_string()), View(field.value())});
   }
   return out;
+}
+
+// FieldsOf lists the fields of a response head.
+std::vector<HeaderField> FieldsOf(const http::response_header<>& head) {
+  std::vector<HeaderField> out;
+  out.reserve(24);
+  for (const auto& field : head) {
+    out.push_back({View(field.name_string()), View(field.value())});
+  }
+  return out;
+}
+
+// IsFramingError tells a message that broke HTTP/1.1 framing (RFC 9112
+// 7.1: a chunk size that is not hex or overflows, chunk data longer than
+// its size) from a connection that ended or failed.
+bool IsFramingError(const beast::error_code& ec) {
+  return ec.category() == http::make_error_code(http::error::bad_chunk).category() &&
+         ec != http::error::partial_message && ec != http::error::end_of_stream;
+}
+
+// HasUnreadBytes tells whether the upstream has sent anything that was not
+// read yet (or closed: end of stream reads as readable too). Between two
+// responses of a pooled connection nothing may arrive: whatever does would
+// become the start of the next client's response.
+bool HasUnreadBytes(int socket) {
+  char byte;
+  ssize_t n = ::recv(socket, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
 }
 
 // The answer to one request, for the access log and the metrics.
@@ -246,20 +257,25 @@ class Server {
                                 RequestParser& parser, const std::string& peer, Exchange& ex);
   template <class Stream>
   awaitable<bool> AnswerAuthRequest(Worker& w, Stream& stream, RequestParser& parser,
-                                    const std::string& peer, std::string_view original,
-                                    Exchange& ex);
+                                    const ClientHead& client, const std::string& peer,
+                                    std::string_view suffix, Exchange& ex);
+  template <class Stream>
+  awaitable<bool> Refuse(Stream& stream, unsigned version, const Refusal& refusal, Exchange& ex);
   awaitable<DecisionPtr> Evaluate(Worker& w, const authgate_request* request);
   template <class Stream>
   awaitable<bool> Proxy(Worker& w, Stream& client, beast::flat_buffer& buffer,
-                        RequestParser& parser, const authgate_decision* decision,
+                        RequestParser& parser, const ClientHead& client_head,
+                        const JudgedRequest& judged, const authgate_decision* decision,
                         const std::string& peer, Exchange& ex);
   enum class ForwardStatus {
     kOk,            // answered
     kRetry,         // a reused connection failed before anything was consumed
     kUpstreamDown,  // no answer from the upstream: 502 if nothing was sent yet
     kUpstreamTimeout,
-    kClientGone,  // reading or writing the client failed: close
-    kUpstreamCut  // the upstream failed mid-answer: cut the client
+    kClientGone,      // reading or writing the client failed: close
+    kBadRequestBody,  // the client's body broke its framing: 400, close
+    kUpstreamInvalid, // an answer that cannot be relayed (a 101 nobody asked for): 502
+    kUpstreamCut      // the upstream failed mid-answer: cut the client
   };
   template <class Client, class Up>
   awaitable<ForwardStatus> Forward(Worker& w, Client& client, beast::flat_buffer& client_buffer,
@@ -268,7 +284,7 @@ class Server {
                                    const authgate_decision* decision, bool* client_keep_alive,
                                    Exchange& ex, bool* upstream_reusable);
   awaitable<std::unique_ptr<UpstreamConnection>> ConnectUpstream(Worker& w);
-  std::unique_ptr<UpstreamConnection> TakeIdleUpstream(Worker& w, bool check_open);
+  std::unique_ptr<UpstreamConnection> TakeIdleUpstream(Worker& w);
   void ReleaseUpstream(Worker& w, std::unique_ptr<UpstreamConnection> conn);
 
   template <class Stream>
@@ -281,8 +297,7 @@ class Server {
   // level its detail) into the exchange for the log and the metrics.
   void RecordDecision(const authgate_decision* decision, Exchange* ex) const;
   void Finish(Worker& w, const Exchange& ex, const std::string& peer);
-  RequestPtr EngineRequest(const http::request_header<>& head, std::string_view method,
-                           std::string_view target, const std::string& peer, bool trusted);
+  RequestPtr EngineRequest(const ClientHead& head, const JudgedRequest& judged);
 
   const ServerSettings& settings_;
   authgate_engine* engine_;
@@ -296,6 +311,9 @@ class Server {
   std::optional<ssl::context> upstream_tls_;
   std::vector<tcp::endpoint> upstream_endpoints_;
   std::string upstream_server_name_;
+  // host:port of the upstream: the Host of a request that came without one
+  // (HTTP/1.0).
+  std::string upstream_authority_;
   std::optional<asio::signal_set> signals_;
   std::optional<asio::steady_timer> shutdown_deadline_;
   std::atomic<bool> draining_{false};
@@ -383,6 +401,9 @@ bool Server::Setup() {
     return false;
   }
   for (const auto& entry : results) upstream_endpoints_.push_back(entry.endpoint());
+  const std::string& host = settings_.upstream.host;
+  upstream_authority_ = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+                        std::to_string(settings_.upstream.port);
 
   if (!Listen(settings_.listen, "main", &acceptor_)) return false;
   if (settings_.admin && !Listen(*settings_.admin, "admin", &admin_acceptor_)) return false;
@@ -676,29 +697,20 @@ awaitable<void> Server::ServeClient(Worker& w, Stream& stream, ConnectionSlot& s
   }
 }
 
-RequestPtr Server::EngineRequest(const http::request_header<>& head, std::string_view method,
-                                 std::string_view target, const std::string& peer,
-                                 bool trusted) {
+RequestPtr Server::EngineRequest(const ClientHead& head, const JudgedRequest& judged) {
   RequestPtr request(authgate_request_new());
   if (!request) throw std::bad_alloc();
-  std::string_view scheme = server_tls_ ? "https" : "http";
-  std::string_view authority = View(head[http::field::host]);
-  if (trusted) {
-    auto proto = head.find("x-forwarded-proto");
-    if (proto != head.end() && !proto->value().empty()) scheme = View(proto->value());
-    auto host = head.find("x-forwarded-host");
-    if (host != head.end() && !host->value().empty()) authority = View(host->value());
-  }
-  authgate_request_set(request.get(), AUTHGATE_REQUEST_METHOD, method.data(), method.size());
-  authgate_request_set(request.get(), AUTHGATE_REQUEST_SCHEME, scheme.data(), scheme.size());
-  authgate_request_set(request.get(), AUTHGATE_REQUEST_AUTHORITY, authority.data(),
-                       authority.size());
-  authgate_request_set(request.get(), AUTHGATE_REQUEST_TARGET, target.data(), target.size());
-  authgate_request_set(request.get(), AUTHGATE_REQUEST_CLIENT_ADDRESS, peer.data(), peer.size());
-  for (const auto& field : head) {
-    authgate_request_add_header(request.get(), field.name_string().data(),
-                                field.name_string().size(), field.value().data(),
-                                field.value().size());
+  auto set = [&](authgate_request_field field, std::string_view value) {
+    authgate_request_set(request.get(), field, value.data(), value.size());
+  };
+  set(AUTHGATE_REQUEST_METHOD, judged.method);
+  set(AUTHGATE_REQUEST_SCHEME, judged.scheme);
+  set(AUTHGATE_REQUEST_AUTHORITY, judged.authority);
+  set(AUTHGATE_REQUEST_TARGET, judged.target);
+  set(AUTHGATE_REQUEST_CLIENT_ADDRESS, judged.client_address);
+  for (const HeaderField& field : head.fields) {
+    authgate_request_add_header(request.get(), field.name.data(), field.name.size(),
+                                field.value.data(), field.value.size());
   }
   return request;
 }
@@ -724,31 +736,31 @@ awaitable<bool> Server::HandleRequest(Worker& w, Stream& stream, beast::flat_buf
                                       RequestParser& parser, const std::string& peer,
                                       Exchange& ex) {
   const auto& head = parser.get();
-  std::string_view target = View(head.target());
-  ex.method = std::string(View(head.method_string()));
-  ex.path = std::string(target.substr(0, target.find('?')));
+  ClientHead client = ToClientHead(head);
+  std::string_view raw_target = client.target;
+  ex.method = std::string(client.method);
+  ex.path = std::string(raw_target.substr(0, raw_target.find('?')));
   bool body_pending = !parser.is_done();
   bool keep_alive = head.keep_alive() && !body_pending;
+
+  JudgedRequest judged;
+  Refusal refusal;
+  if (!JudgeRequest(client, peer, settings_, &judged, &refusal)) {
+    co_return co_await Refuse(stream, head.version(), refusal, ex);
+  }
+  std::string_view target = judged.target;
+  ex.path = std::string(target.substr(0, target.find('?')));
 
   // Auth-request mode: the exact path, or the original path appended to
   // it (Envoy's ext_authz path_prefix).
   const std::string& auth_path = settings_.auth_request_path;
   if (!auth_path.empty() && ex.path.rfind(auth_path, 0) == 0 &&
       (ex.path.size() == auth_path.size() || ex.path[auth_path.size()] == '/')) {
-    co_return co_await AnswerAuthRequest(w, stream, parser, peer,
+    co_return co_await AnswerAuthRequest(w, stream, parser, client, peer,
                                          target.substr(auth_path.size()), ex);
   }
 
-  auto te = head.find(http::field::transfer_encoding);
-  if (te != head.end() && !parser.chunked()) {
-    // A coding other than chunked cannot be re-framed for the upstream.
-    ex.decision = "bad_request";
-    co_await WriteSimple(stream, head.version(), 501, "transfer coding not supported\n", false, ex);
-    co_return false;
-  }
-
-  bool trusted = InRanges(settings_.trusted_proxies, peer);
-  RequestPtr request = EngineRequest(head, View(head.method_string()), target, peer, trusted);
+  RequestPtr request = EngineRequest(client, judged);
   DecisionPtr decision = co_await Evaluate(w, request.get());
   if (!decision) {
     ex.decision = "internal_error";
@@ -762,42 +774,37 @@ awaitable<bool> Server::HandleRequest(Worker& w, Stream& stream, beast::flat_buf
     bool written = co_await WriteDecision(stream, head.version(), decision.get(), keep_alive, ex);
     co_return written && keep_alive;
   }
-  co_return co_await Proxy(w, stream, buffer, parser, decision.get(), peer, ex);
+  co_return co_await Proxy(w, stream, buffer, parser, client, judged, decision.get(), peer, ex);
+}
+
+template <class Stream>
+awaitable<bool> Server::Refuse(Stream& stream, unsigned version, const Refusal& refusal,
+                               Exchange& ex) {
+  // The rest of the request (its body, or the next one pipelined behind
+  // it) cannot be trusted to be framed as the client meant: close.
+  ex.decision = std::string(refusal.decision);
+  ex.reason = std::string(refusal.reason);
+  co_await WriteSimple(stream, version, refusal.status, refusal.body, false, ex);
+  co_return false;
 }
 
 template <class Stream>
 awaitable<bool> Server::AnswerAuthRequest(Worker& w, Stream& stream, RequestParser& parser,
-                                          const std::string& peer, std::string_view suffix,
-                                          Exchange& ex) {
+                                          const ClientHead& client, const std::string& peer,
+                                          std::string_view suffix, Exchange& ex) {
   const auto& head = parser.get();
   bool keep_alive = head.keep_alive() && parser.is_done() && !w.draining;
   ex.decision = "auth_request";
-  if (!InRanges(settings_.trusted_proxies, peer)) {
-    ex.reason = "untrusted_proxy";
-    co_await WriteSimple(stream, head.version(), 403,
-                         "auth request from an address not in server.trusted_proxies\n",
-                         keep_alive, ex);
+  JudgedRequest judged;
+  Refusal refusal;
+  if (!JudgeAuthRequest(client, suffix, peer, settings_, &judged, &refusal)) {
+    ex.reason = std::string(refusal.reason);
+    co_await WriteSimple(stream, head.version(), refusal.status, refusal.body, keep_alive, ex);
     co_return keep_alive;
   }
-  auto header = [&](const char* name) -> std::string_view {
-    auto it = head.find(name);
-    return it == head.end() ? std::string_view() : View(it->value());
-  };
-  std::string_view method = header("x-original-method");
-  if (method.empty()) method = header("x-forwarded-method");
-  if (method.empty()) method = View(head.method_string());
-  std::string_view uri = header("x-original-uri");
-  if (uri.empty()) uri = header("x-forwarded-uri");
-  if (uri.empty()) uri = suffix;
-  if (uri.empty() || uri.front() != '/') {
-    co_await WriteSimple(stream, head.version(), 400,
-                         "auth request without X-Original-URI (or X-Forwarded-Uri)\n",
-                         keep_alive, ex);
-    co_return keep_alive;
-  }
-  ex.method = std::string(method);
-  ex.path = std::string(uri.substr(0, uri.find('?')));
-  RequestPtr request = EngineRequest(head, method, uri, peer, true);
+  ex.method = judged.method;
+  ex.path = judged.target.substr(0, judged.target.find('?'));
+  RequestPtr request = EngineRequest(client, judged);
   DecisionPtr decision = co_await Evaluate(w, request.get());
   if (!decision) {
     co_await WriteSimple(stream, head.version(), 500, "internal error\n", false, ex);
@@ -809,6 +816,15 @@ awaitable<bool> Server::AnswerAuthRequest(Worker& w, Stream& stream, RequestPars
   int status = authgate_decision_status(decision.get());
   if (authgate_decision_action(decision.get()) == AUTHGATE_ACTION_ALLOW) {
     status = 200;
+    // Every header the upstream request must not carry from the client is
+    // named, empty when the engine sets no value: Envoy's
+    // allowed_upstream_headers and Caddy's copy_headers replace only the
+    // headers an answer names, so an absent one would leave a client's
+    // forged copy in place.
+    ForEachDecisionHeader(decision.get(), AUTHGATE_HEADERS_REMOVE,
+                          [&](beast::string_view name, beast::string_view) {
+                            response.set(name, "");
+                          });
     ForEachDecisionHeader(decision.get(), AUTHGATE_HEADERS_SET,
                           [&](beast::string_view name, beast::string_view value) {
                             response.set(name, value);
@@ -932,21 +948,17 @@ void Server::Finish(Worker& w, const Exchange& ex, const std::string& peer) {
 
 // --------------------------------------------------------------- upstream
 
-std::unique_ptr<UpstreamConnection> Server::TakeIdleUpstream(Worker& w, bool check_open) {
+std::unique_ptr<UpstreamConnection> Server::TakeIdleUpstream(Worker& w) {
   while (!w.idle_upstream.empty()) {
     std::unique_ptr<UpstreamConnection> conn = std::move(w.idle_upstream.back());
     w.idle_upstream.pop_back();
     if (Clock::now() - conn->idle_since > kUpstreamIdleLimit) continue;
+    // Checked again when taken: the upstream may have closed it, or sent
+    // bytes late (a second write after a response). A request without a
+    // body is still retried once when a closed connection slips through;
+    // one with a body cannot be (the body is consumed as it goes).
+    if (HasUnreadBytes(conn->lowest().socket().native_handle())) continue;
     conn->reused = true;
-    // A request without a body is retried once on a fresh connection when
-    // a reused one turns out closed; one with a body cannot be (the body
-    // is consumed as it goes), so the connection is checked first: one the
-    // upstream closed reads as end of stream, and any byte at all is
-    // unexpected between responses.
-    if (!check_open) return conn;
-    char byte;
-    ssize_t n = ::recv(conn->lowest().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (n == 0 || n > 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) continue;
     return conn;
   }
   return nullptr;
@@ -1009,7 +1021,9 @@ void AppendLine(std::string* head, beast::string_view name, beast::string_view v
 // Relay writes `head` and then the body `parser` reads from `in` to `out`,
 // through `buffer`: as chunks when `chunked`, else as it comes. The head
 // leaves with the first piece of the body when that has already arrived.
-// Returns 0 when done, 1 when reading failed, 2 when writing failed.
+// Returns 0 when done, 1 when reading failed, 2 when writing failed, 3
+// when what was read broke its framing (a bad chunk size, chunk data
+// longer than its size).
 template <class In, class Out, class Parser>
 awaitable<int> Relay(In& in, beast::flat_buffer& in_buffer, Parser& parser, Out& out,
                      std::string_view head, bool chunked, char* buffer,
@@ -1039,7 +1053,7 @@ awaitable<int> Relay(In& in, beast::flat_buffer& in_buffer, Parser& parser, Out&
       beast::get_lowest_layer(in).expires_after(timeout);
       co_await http::async_read(in, in_buffer, parser, asio::redirect_error(use_awaitable, ec));
       if (ec == http::error::need_buffer) ec = {};
-      if (ec) co_return 1;
+      if (ec) co_return IsFramingError(ec) ? 3 : 1;
       n = kRelayBufferBytes - parser.get().body().size;
     }
     finished = parser.is_done();
@@ -1069,97 +1083,32 @@ awaitable<int> Relay(In& in, beast::flat_buffer& in_buffer, Parser& parser, Out&
 
 template <class Stream>
 awaitable<bool> Server::Proxy(Worker& w, Stream& client, beast::flat_buffer& buffer,
-                              RequestParser& parser, const authgate_decision* decision,
+                              RequestParser& parser, const ClientHead& client_head,
+                              const JudgedRequest& judged, const authgate_decision* decision,
                               const std::string& peer, Exchange& ex) {
   const auto& in = parser.get();
-  // The names the engine removes or sets, and the client's copies of the
-  // headers the sidecar sets itself, are left out of the copy.
-  std::vector<beast::string_view> dropped;
-  ForEachDecisionHeader(decision, AUTHGATE_HEADERS_REMOVE,
-                        [&](beast::string_view name, beast::string_view) {
-                          dropped.push_back(name);
-                        });
-  ForEachDecisionHeader(decision, AUTHGATE_HEADERS_SET,
-                        [&](beast::string_view name, beast::string_view) {
-                          dropped.push_back(name);
-                        });
-  bool trusted = InRanges(settings_.trusted_proxies, peer);
-  std::vector<std::string> listed = ConnectionTokens(in);
-
+  UpstreamChanges changes;
   size_t target_len = 0;
   const char* target = authgate_decision_upstream_target(decision, &target_len);
-  std::string head;
-  head.reserve(1024);
-  beast::string_view method = in.method_string();
-  head.append(method.data(), method.size());
-  head.push_back(' ');
-  head.append(target, target_len);
-  head.append(" HTTP/1.1\r\n");
-  bool expect_continue = false;
-  bool has_host = false;
-  std::string forwarded_for, forwarded_proto, forwarded_host;
-  for (const auto& field : in) {
-    std::string_view name = View(field.name_string());
-    if (IsHopByHop(name, listed)) continue;
-    switch (field.name()) {
-      case http::field::expect:
-        expect_continue = EqualsIgnoreCase(View(field.value()), "100-continue");
-        continue;
-      case http::field::content_length:
-        continue;  // framed below
-      case http::field::host:
-        has_host = true;
-        break;
-      default:
-        break;
-    }
-    if (EqualsIgnoreCase(name, "x-forwarded-for")) {
-      if (trusted) {
-        forwarded_for += (forwarded_for.empty() ? "" : ", ") + std::string(View(field.value()));
-      }
-      continue;
-    }
-    if (EqualsIgnoreCase(name, "x-forwarded-proto")) {
-      if (trusted && forwarded_proto.empty()) forwarded_proto = std::string(View(field.value()));
-      continue;
-    }
-    if (EqualsIgnoreCase(name, "x-forwarded-host")) {
-      if (trusted && forwarded_host.empty()) forwarded_host = std::string(View(field.value()));
-      continue;
-    }
-    // x-authgate-* is authgate's to set: a client's copy never passes,
-    // configured as an identity header or not.
-    if (name.size() > 11 && EqualsIgnoreCase(name.substr(0, 11), "x-authgate-")) continue;
-    bool drop = false;
-    for (beast::string_view d : dropped) drop = drop || beast::iequals(d, field.name_string());
-    if (drop) continue;
-    AppendLine(&head, field.name_string(), field.value());
-  }
+  changes.target = std::string_view(target, target_len);
+  ForEachDecisionHeader(decision, AUTHGATE_HEADERS_REMOVE,
+                        [&](beast::string_view name, beast::string_view) {
+                          changes.remove.push_back(View(name));
+                        });
   ForEachDecisionHeader(decision, AUTHGATE_HEADERS_SET,
                         [&](beast::string_view name, beast::string_view value) {
-                          AppendLine(&head, name, value);
+                          changes.set.push_back({View(name), View(value)});
                         });
-  std::string_view host = View(in[http::field::host]);
-  if (!has_host) {
-    std::string authority = settings_.upstream.host + ":" + std::to_string(settings_.upstream.port);
-    AppendLine(&head, "host", authority);
-  }
-  AppendLine(&head, "x-forwarded-for", forwarded_for.empty() ? peer : forwarded_for + ", " + peer);
-  AppendLine(&head, "x-forwarded-proto",
-             !forwarded_proto.empty() ? forwarded_proto : (server_tls_ ? "https" : "http"));
-  if (!forwarded_host.empty()) host = forwarded_host;
-  if (!host.empty()) AppendLine(&head, "x-forwarded-host", beast::string_view(host.data(), host.size()));
+  std::optional<uint64_t> content_length;
+  if (!judged.chunked && parser.content_length()) content_length = *parser.content_length();
+  std::string head = BuildUpstreamHead(client_head, judged, changes, peer, upstream_authority_,
+                                       content_length);
+  bool expect_continue = judged.expect_continue;
   bool has_body = !parser.is_done();
-  if (parser.chunked()) {
-    head.append("transfer-encoding: chunked\r\n");
-  } else if (parser.content_length()) {
-    AppendLine(&head, "content-length", std::to_string(*parser.content_length()));
-  }
-  head.append("\r\n");
 
   bool client_keep_alive = in.keep_alive() && !w.draining;
   for (int attempt = 0;; ++attempt) {
-    std::unique_ptr<UpstreamConnection> conn = TakeIdleUpstream(w, has_body);
+    std::unique_ptr<UpstreamConnection> conn = TakeIdleUpstream(w);
     if (!conn) conn = co_await ConnectUpstream(w);
     if (!conn) {
       metrics_.RecordUpstreamError(w.index, UpstreamError::kConnect);
@@ -1202,6 +1151,19 @@ awaitable<bool> Server::Proxy(Worker& w, Stream& client, beast::flat_buffer& buf
         co_await WriteSimple(client, in.version(), 504, "upstream timeout\n", keep, ex);
         co_return keep;
       }
+      case ForwardStatus::kUpstreamInvalid:
+        metrics_.RecordUpstreamError(w.index, UpstreamError::kReset);
+        ex.decision = "upstream_invalid";
+        ex.upstream_seconds = -1;
+        co_await WriteSimple(client, in.version(), 502, "invalid answer from the upstream\n",
+                             false, ex);
+        co_return false;
+      case ForwardStatus::kBadRequestBody:
+        // The upstream connection saw part of a request and is dropped.
+        ex.decision = "bad_request";
+        co_await WriteSimple(client, in.version(), 400, "bad request: malformed body framing\n",
+                             false, ex);
+        co_return false;
       case ForwardStatus::kUpstreamCut:
         metrics_.RecordUpstreamError(w.index, UpstreamError::kReset);
         ex.decision = "upstream_reset";
@@ -1244,6 +1206,7 @@ awaitable<Server::ForwardStatus> Server::Forward(
                                  &sent);
     if (relayed == 1) co_return ForwardStatus::kClientGone;
     if (relayed == 2) co_return ForwardStatus::kUpstreamDown;
+    if (relayed == 3) co_return ForwardStatus::kBadRequestBody;
   }
 
   // The response head; interim 1xx answers are skipped.
@@ -1272,6 +1235,10 @@ awaitable<Server::ForwardStatus> Server::Forward(
 
   const auto& upstream_head = response_parser->get();
   unsigned code = upstream_head.result_int();
+  // Upgrade never reaches the upstream, so a 101 answers a request nobody
+  // made: relaying it would hand the client a switched connection, and
+  // pooling it would hand the next client one.
+  if (code == 101) co_return ForwardStatus::kUpstreamInvalid;
   bool http10 = parser.get().version() == 10;
   bool no_body = is_head || code == 204 || code == 304;
   bool chunked = false;
@@ -1283,7 +1250,7 @@ awaitable<Server::ForwardStatus> Server::Forward(
   beast::string_view reason = upstream_head.reason();
   head.append(reason.data(), reason.size());
   head.append("\r\n");
-  std::vector<std::string> listed = ConnectionTokens(upstream_head);
+  std::vector<std::string_view> listed = ConnectionTokens(FieldsOf(upstream_head));
   for (const auto& field : upstream_head) {
     if (IsHopByHop(View(field.name_string()), listed)) continue;
     // A HEAD answer keeps the upstream's length: it describes the body a
@@ -1320,9 +1287,16 @@ awaitable<Server::ForwardStatus> Server::Forward(
 
   int relayed = co_await Relay(up, conn.buffer, *response_parser, client, head, chunked,
                                conn.relay.get(), settings_.read_timeout, &ex.bytes_sent);
-  if (relayed == 1) co_return ForwardStatus::kUpstreamCut;
+  if (relayed == 1 || relayed == 3) co_return ForwardStatus::kUpstreamCut;
   if (relayed == 2) co_return ForwardStatus::kClientGone;
-  *upstream_reusable = response_parser->keep_alive() && response_parser->is_done();
+  // Pooled only when the answer ended exactly where its framing says:
+  // a byte more, already read or still in the socket (a body after a HEAD,
+  // 204 or 304 answer, more than Content-Length), would be read as the
+  // next client's response.
+  bool tls_pending = conn.tls && SSL_pending(conn.tls->native_handle()) > 0;
+  *upstream_reusable = response_parser->keep_alive() && response_parser->is_done() &&
+                       conn.buffer.size() == 0 && !tls_pending &&
+                       !HasUnreadBytes(up_lowest.socket().native_handle());
   co_return ForwardStatus::kOk;
 }
 

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <utility>
 
 namespace authgate_cli {
 namespace {
@@ -61,24 +62,6 @@ bool ParseAddress(std::string_view text, AddressRange* out) {
   return false;
 }
 
-bool ParseRange(std::string_view text, AddressRange* out) {
-  size_t slash = text.find('/');
-  if (!ParseAddress(text.substr(0, slash), out)) return false;
-  int max_bits = out->ipv6 ? 128 : 32;
-  out->prefix_bits = max_bits;
-  if (slash == std::string_view::npos) return true;
-  std::string_view bits = text.substr(slash + 1);
-  if (bits.empty() || bits.size() > 3) return false;
-  int value = 0;
-  for (char c : bits) {
-    if (c < '0' || c > '9') return false;
-    value = value * 10 + (c - '0');
-  }
-  if (value > max_bits) return false;
-  out->prefix_bits = value;
-  return true;
-}
-
 bool MatchesPrefix(const uint8_t* a, const uint8_t* b, int bits) {
   int whole = bits / 8;
   if (std::memcmp(a, b, static_cast<size_t>(whole)) != 0) return false;
@@ -122,8 +105,8 @@ class ServerReader {
     static const char* const kKeys[] = {
         "threads", "max_connections", "max_header_bytes", "header_timeout", "idle_timeout",
         "read_timeout", "upstream_connect_timeout", "upstream_timeout", "shutdown_timeout",
-        "trusted_proxies", "auth_request_path", "auth_request_redirect_status", "access_log",
-        "tls", "upstream_tls"};
+        "trusted_proxies", "auth_request_path", "auth_request_proxy",
+        "auth_request_redirect_status", "access_log", "tls", "upstream_tls"};
     for (const auto& member : node_) {
       std::string key = member.first.Scalar();
       bool known = false;
@@ -203,9 +186,34 @@ class ServerReader {
 
 }  // namespace
 
+bool ParseAddressRange(std::string_view text, AddressRange* out) {
+  size_t slash = text.find('/');
+  if (!ParseAddress(text.substr(0, slash), out)) return false;
+  int max_bits = out->ipv6 ? 128 : 32;
+  out->prefix_bits = max_bits;
+  if (slash == std::string_view::npos) return true;
+  std::string_view bits = text.substr(slash + 1);
+  if (bits.empty() || bits.size() > 3) return false;
+  int value = 0;
+  for (char c : bits) {
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + (c - '0');
+  }
+  if (value > max_bits) return false;
+  out->prefix_bits = value;
+  return true;
+}
+
+bool IsIpAddress(std::string_view text) {
+  AddressRange ignored;
+  return text.find('\0') == std::string_view::npos && ParseAddress(text, &ignored);
+}
+
 bool InRanges(const std::vector<AddressRange>& ranges, std::string_view address) {
   AddressRange parsed;
-  if (!ParseAddress(address, &parsed)) return false;
+  if (address.find('\0') != std::string_view::npos || !ParseAddress(address, &parsed)) {
+    return false;
+  }
   static constexpr uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
   if (parsed.ipv6 && std::memcmp(parsed.bytes.data(), kMapped, 12) == 0) {
     std::memmove(parsed.bytes.data(), parsed.bytes.data() + 12, 4);
@@ -304,17 +312,46 @@ bool ParseServerSettings(const std::string& listen, const std::string& upstream,
     }
     for (size_t i = 0; i < proxies.size(); ++i) {
       AddressRange range;
-      if (!proxies[i].IsScalar() || !ParseRange(proxies[i].Scalar(), &range)) {
+      if (!proxies[i].IsScalar() || !ParseAddressRange(proxies[i].Scalar(), &range)) {
         return Fail(error, "server.trusted_proxies[" + std::to_string(i) + "]",
                     "must be an IP address or CIDR block such as 10.0.0.0/8");
       }
       out->trusted_proxies.push_back(range);
     }
-  } else {
-    AddressRange v4, v6;
-    ParseRange("127.0.0.0/8", &v4);
-    ParseRange("::1/128", &v6);
-    out->trusted_proxies = {v4, v6};
+  }
+
+  std::string proxy;
+  if (!reader.String(server ? server : YAML::Node(), "server", "auth_request_proxy", &proxy)) {
+    return false;
+  }
+  static constexpr std::pair<std::string_view, AuthRequestProxy> kProxies[] = {
+      {"nginx", AuthRequestProxy::kNginx},
+      {"caddy", AuthRequestProxy::kCaddy},
+      {"traefik", AuthRequestProxy::kTraefik},
+      {"envoy", AuthRequestProxy::kEnvoy}};
+  for (const auto& [name, kind] : kProxies) {
+    if (proxy == name) out->auth_request_proxy = kind;
+  }
+  if (!proxy.empty() && out->auth_request_proxy == AuthRequestProxy::kNone) {
+    return Fail(error, "server.auth_request_proxy", "must be nginx, caddy, traefik or envoy");
+  }
+  // The auth endpoint answers with identity headers (and, with
+  // forward_bearer_token, the access token): only to a proxy named here,
+  // whose own headers say what the original request was.
+  if (!out->auth_request_path.empty()) {
+    if (out->auth_request_proxy == AuthRequestProxy::kNone) {
+      return Fail(error, "server.auth_request_proxy",
+                  "required with server.auth_request_path: nginx, caddy, traefik or envoy (the "
+                  "proxy that sends the auth requests; it decides which headers are believed)");
+    }
+    if (out->trusted_proxies.empty()) {
+      return Fail(error, "server.trusted_proxies",
+                  "required with server.auth_request_path: the addresses of the proxy that "
+                  "sends the auth requests (e.g. [127.0.0.1])");
+    }
+  } else if (out->auth_request_proxy != AuthRequestProxy::kNone) {
+    return Fail(error, "server.auth_request_proxy",
+                "only applies with server.auth_request_path (the auth-request mode is off)");
   }
 
   YAML::Node tls, upstream_tls;

@@ -48,6 +48,18 @@ struct AddressRange {
 // An IPv4-mapped IPv6 address ("::ffff:10.1.2.3") is compared as IPv4.
 bool InRanges(const std::vector<AddressRange>& ranges, std::string_view address);
 
+// ParseAddressRange reads "10.0.0.0/8", "::1/128" or a bare address.
+bool ParseAddressRange(std::string_view text, AddressRange* out);
+
+// IsIpAddress tells whether `text` is an IPv4 or IPv6 literal (no brackets,
+// no port).
+bool IsIpAddress(std::string_view text);
+
+// AuthRequestProxy is the proxy in front of the auth-request endpoint: it
+// decides which of the auth request's headers carry the original request
+// (docs/config.md "auth-request mode").
+enum class AuthRequestProxy { kNone, kNginx, kCaddy, kTraefik, kEnvoy };
+
 struct ServerSettings {
   HostPort listen;
   UpstreamUrl upstream;
@@ -62,8 +74,9 @@ struct ServerSettings {
   std::chrono::milliseconds upstream_connect_timeout{5'000};
   std::chrono::milliseconds upstream_timeout{60'000};
   std::chrono::milliseconds shutdown_timeout{30'000};
-  std::vector<AddressRange> trusted_proxies;  // default: loopback
-  std::string auth_request_path = "/authgate/auth";  // "": disabled
+  std::vector<AddressRange> trusted_proxies;  // default: none
+  std::string auth_request_path;             // "": the auth-request mode is off
+  AuthRequestProxy auth_request_proxy = AuthRequestProxy::kNone;  // required with the path
   int auth_request_redirect_status = 401;            // or 302
   bool access_log = true;
   std::string tls_cert_file;  // both set: TLS on the main listener

@@ -113,8 +113,17 @@ server_key "server keys accepted" 0 "configuration OK" "  threads: 2
   header_timeout: 500ms
   trusted_proxies: [10.0.0.0/8, '::1', 127.0.0.1]
   auth_request_path: /auth
+  auth_request_proxy: caddy
   auth_request_redirect_status: 302
   access_log: false"
+server_key "auth endpoint needs its proxy" 1 "server.auth_request_proxy: required" "  trusted_proxies: [127.0.0.1]
+  auth_request_path: /auth"
+server_key "auth endpoint needs trusted proxies" 1 "server.trusted_proxies: required" "  auth_request_path: /auth
+  auth_request_proxy: nginx"
+server_key "auth proxy is one of four" 1 "server.auth_request_proxy: must be" "  trusted_proxies: [127.0.0.1]
+  auth_request_path: /auth
+  auth_request_proxy: haproxy"
+server_key "auth proxy without the endpoint" 1 "server.auth_request_proxy: only applies" "  auth_request_proxy: envoy"
 server_key "unknown server key" 1 "server.max_conns: unknown key" "  max_conns: 5"
 server_key "bad duration" 1 "server.idle_timeout" "  idle_timeout: 10"
 server_key "bad CIDR" 1 "server.trusted_proxies[0]" "  trusted_proxies: [10.0.0.0/33]"

@@ -221,6 +221,8 @@ listen: 127.0.0.1:0
 upstream: http://127.0.0.1:$APP_PORT
 server:
   trusted_proxies: [127.0.0.1/32]
+  auth_request_path: /authgate/auth
+  auth_request_proxy: nginx
 session:
   secret: \${E2E_SESSION_SECRET}
 oidc:

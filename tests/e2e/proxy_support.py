@@ -233,10 +233,14 @@ class Upstream:
       hop=1             answer with hop-by-hop headers the proxy must drop
       cut=length|chunked  start a long body, then close the connection
       stall=S           send half the body, wait S seconds, send the rest
-    Bodies are read to the end and counted, never kept."""
+      misframe=KIND     answer wrongly framed, as a buggy or hostile app would
+                        (see _send_misframed); the connection stays open
+    Bodies are read to the end and counted, never kept. A connection that ends
+    in the middle of a request is noted in `cut_connections`."""
 
     def __init__(self, tls_context=None):
         self.requests = []
+        self.cut_connections = []
         self.connections_accepted = 0
         self._lock = threading.Lock()
         upstream = self
@@ -258,8 +262,14 @@ class Upstream:
 
             def handle_one_request(self):
                 try:
-                    super().handle_one_request()
-                except (ConnectionError, ssl.SSLError, socket.timeout):
+                    if getattr(self, "switched", False):
+                        _answer_switched(self)
+                    else:
+                        super().handle_one_request()
+                except (ConnectionError, ssl.SSLError, socket.timeout, ValueError):
+                    # ValueError: a chunk size line cut short.
+                    with upstream._lock:
+                        upstream.cut_connections.append(self.connection_serial)
                     self.close_connection = True
 
             def do_GET(self):
@@ -298,6 +308,8 @@ class Upstream:
             _send_cut(handler, query["cut"][0])
         elif "stall" in query:
             _send_stalled(handler, float(query["stall"][0]))
+        elif "misframe" in query:
+            _send_misframed(handler, query["misframe"][0])
         elif "hop" in query:
             handler.send_json(200, record, extra_headers=[
                 ("Connection", "X-Resp-Secret"), ("X-Resp-Secret", "1"),
@@ -371,6 +383,51 @@ def _send_cut(handler, framing):
         handler.wfile.write(BLOCK)
     handler.close_connection = True
     handler.connection.shutdown(socket.SHUT_RDWR)
+
+
+# What a misframing app appends to an answer: a whole response of its own,
+# which a proxy that pools the connection hands to the next client.
+STOLEN = b"HTTP/1.1 200 OK\r\nContent-Length: 16\r\nX-Stolen: 1\r\n\r\nanother's answer"
+
+
+def _send_misframed(handler, kind):
+    """Answers with framing a proxy must not trust for the next response:
+      extra   Content-Length 5 and more bytes in the same write
+      late    Content-Length 5, then more bytes 150 ms later
+      head    a HEAD answered with a body
+      204     204 No Content with a body
+      304     304 Not Modified with a body
+      101     101 Switching Protocols to a request that did not ask; the
+              connection then answers every request as switched"""
+    body = b"hello"
+    if kind in ("extra", "late"):
+        handler.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n" + body
+                            + (STOLEN if kind == "extra" else b""))
+        if kind == "late":
+            handler.wfile.flush()
+            time.sleep(0.15)
+            handler.wfile.write(STOLEN)
+    elif kind == "head":
+        handler.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s"
+                            % (len(STOLEN), STOLEN))
+    elif kind in ("204", "304"):
+        status = b"204 No Content" if kind == "204" else b"304 Not Modified"
+        handler.wfile.write(b"HTTP/1.1 " + status + b"\r\n\r\n" + STOLEN)
+    elif kind == "101":
+        handler.wfile.write(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: e2e\r\n"
+                            b"Connection: Upgrade\r\n\r\n")
+        handler.switched = True
+    handler.wfile.flush()
+
+
+def _answer_switched(handler):
+    """A switched connection answers whatever arrives with STOLEN."""
+    data = handler.connection.recv(65536)
+    if not data:
+        handler.close_connection = True
+        return
+    handler.wfile.write(STOLEN)
+    handler.wfile.flush()
 
 
 def _send_stalled(handler, seconds):

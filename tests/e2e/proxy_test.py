@@ -97,6 +97,20 @@ def head_of_size(target, size):
     return head
 
 
+def nginx_auth(uri, method, host):
+    """The headers examples/nginx/auth_request.conf sets on an auth request."""
+    return [("X-Original-URI", uri), ("X-Original-Method", method),
+            ("X-Forwarded-Host", host), ("X-Forwarded-Proto", "http")]
+
+
+def traefik_auth(uri, method, host):
+    """The headers Traefik's forwardAuth (and Caddy's forward_auth) set on
+    the auth request, which is itself a GET."""
+    return [("X-Forwarded-Method", method), ("X-Forwarded-Uri", uri),
+            ("X-Forwarded-Host", host), ("X-Forwarded-Proto", "http"),
+            ("X-Forwarded-For", "203.0.113.7")]
+
+
 def start_own_sidecar(test, server):
     """A sidecar for one test only, stopped when that test ends."""
     sidecar = ps.Sidecar(ps.sidecar_config(
@@ -145,7 +159,8 @@ class SidecarCase(unittest.TestCase):
 
 
 class MainSidecarTest(SidecarCase):
-    """The default configuration (trusted_proxies: loopback, 64 KiB heads)."""
+    """The default configuration (nobody trusted, no auth endpoint, 64 KiB
+    heads)."""
 
     # --- 1. keep-alive --------------------------------------------------
     def test_01_keep_alive_both_sides(self):
@@ -214,15 +229,32 @@ class MainSidecarTest(SidecarCase):
         self.assertTrue(first.startswith(b"HTTP/1.1 401"), first)
         self.assertNotProxied(marker)
 
-    # --- 4. X-Forwarded-* from a trusted peer ------------------------------
-    def test_04_forwarded_headers_from_trusted_peer(self):
-        seen = self.get("/public/xff", [("X-Forwarded-For", "6.6.6.6"),
-                                        ("X-Forwarded-Proto", "https")]).json()["headers"]
-        chain = [hop.strip() for value in header_values(seen, "X-Forwarded-For")
-                 for hop in value.split(",")]
-        self.assertEqual(chain, ["6.6.6.6", "127.0.0.1"])
-        self.assertEqual(header_values(seen, "X-Forwarded-Proto"), ["https"])
+    # --- 4. X-Forwarded-* and the other forwarding headers -------------------
+    def test_04_loopback_is_not_trusted_by_default(self):
+        # Behind a same-host proxy every client would be "trusted" with a
+        # loopback default: a client's X-Forwarded-Host would then drive the
+        # host rules and the cookie binding.
+        reply = self.get("/public/xff", [("X-Forwarded-For", "6.6.6.6"),
+                                         ("X-Forwarded-Proto", "https"),
+                                         ("X-Forwarded-Host", "evil.example")])
+        self.assertEqual(reply.status, 200, reply)
+        seen = reply.json()["headers"]
+        self.assertEqual(header_values(seen, "X-Forwarded-For"), ["127.0.0.1"])
+        self.assertEqual(header_values(seen, "X-Forwarded-Proto"), ["http"])
         self.assertEqual(header_values(seen, "X-Forwarded-Host"), ["127.0.0.1:%d" % self.port])
+        self.assertEqual(header_values(seen, "Host"), ["127.0.0.1:%d" % self.port])
+
+    def test_04_forwarding_headers_of_untrusted_clients_are_stripped(self):
+        sent = [("Forwarded", "for=6.6.6.6;host=evil"), ("X-Real-IP", "6.6.6.6"),
+                ("X-Forwarded-Port", "6666"), ("X-Forwarded-Prefix", "/evil"),
+                ("X-Original-URL", "/evil"), ("X-Rewrite-URL", "/evil"),
+                ("X-Original-URI", "/evil"), ("X-Original-Method", "DELETE"),
+                ("X-Forwarded_For", "6.6.6.6"), ("X_Forwarded_Host", "evil")]
+        seen = self.get("/public/fwd", sent).json()["headers"]
+        for name, _ in sent:
+            self.assertEqual(header_values(seen, name), [], "%s reached the upstream" % name)
+        self.assertNotIn("evil", json.dumps(seen))
+        self.assertNotIn("6.6.6.6", json.dumps(seen))
 
     def test_04_forwarded_headers_without_incoming_chain(self):
         seen = self.get("/public/xff").json()["headers"]
@@ -420,7 +452,7 @@ class MainSidecarTest(SidecarCase):
     def test_10_open_redirect_attempts_stay_on_site(self):
         targets = ["//evil.example/", "///evil.example/x", "/\\evil.example/", "/\\\\evil.example",
                    "/%2F%2Fevil.example/", "/%5C%5Cevil.example", "/.//evil.example/",
-                   "/app/..//evil.example/", "/%2e%2e//evil.example/", "http://evil.example/x"]
+                   "/app/..//evil.example/", "/%2e%2e//evil.example/"]
         for target in targets:
             reply, state, nonce, flow = ps.begin_login(self.port, target)
             if reply.status != 302:
@@ -432,6 +464,16 @@ class MainSidecarTest(SidecarCase):
             self.assertEqual(done.status, 302, "%s: %r" % (target, done))
             with self.subTest(target=target):
                 self.assertSameOrigin(done.header("Location"))
+
+    def test_10_absolute_form_login_is_bound_to_its_own_host(self):
+        # RFC 9112 3.2.2: the absolute form's authority is the request's
+        # host. The login it starts is bound to evil.example and cannot be
+        # completed on this site, and its return target is a path.
+        reply, state, nonce, flow = ps.begin_login(self.port, "http://evil.example/x")
+        self.assertEqual(reply.status, 302, reply)
+        done = ps.finish_login(self.port, PROVIDER, state, nonce, flow)
+        self.assertEqual(done.status, 400, done)
+        self.assertEqual(done.header_all("Location"), [])
 
     def test_10_spoofed_identity_headers_on_bearer_route(self):
         reply = self.get("/api/who", bearer(ps.api_token("alice")) + [
@@ -516,61 +558,55 @@ class MainSidecarTest(SidecarCase):
         self.assertFalse(waiting.is_alive())
         self.assertEqual(outcome[0].status, 401, outcome)
 
-    # --- 13. auth-request mode from a trusted peer ----------------------
-    def auth(self, headers, path="/authgate/auth"):
-        return self.get(path, headers)
-
-    def test_13_auth_request_bearer_allowed(self):
+    # --- 13. the auth endpoint ---------------------------------------------
+    def test_13_auth_endpoint_is_off_by_default(self):
+        # Evaluated as any other path: the site's login rule, never an
+        # answer carrying the identity headers.
         marker = new_marker()
-        for style in ([("X-Original-URI", "/api/orders?" + marker), ("X-Original-Method", "GET")],
-                      [("X-Forwarded-Uri", "/api/orders?" + marker),
-                       ("X-Forwarded-Method", "GET")]):
-            reply = self.auth(style + [("X-Forwarded-Proto", "http"),
-                                       ("X-Forwarded-Host", "127.0.0.1:%d" % self.port)]
-                              + bearer(ps.api_token("alice")))
-            self.assertEqual(reply.status, 200, (style, reply))
-            self.assertEqual(reply.body, b"")
-            self.assertEqual(reply.header_all("x-authgate-sub"), ["alice"])
-        self.assertNotProxied(marker)
-
-    def test_13_auth_request_session_allowed(self):
-        session = ps.login(self.port, PROVIDER, "/app/auth")
-        reply = self.auth([("X-Original-URI", "/app/auth"), ("X-Original-Method", "GET"),
-                           ("Cookie", ps.cookie_header(session))] + BROWSER)
-        self.assertEqual(reply.status, 200, reply)
-        self.assertEqual(reply.header_all("x-authgate-sub"), ["alice"])
-
-    def test_13_auth_request_login_redirect_as_401(self):
-        marker = new_marker()
-        reply = self.auth([("X-Original-URI", "/app/page?" + marker),
-                           ("X-Original-Method", "GET")] + BROWSER)
+        reply = self.get("/authgate/auth?" + marker, [("X-Original-URI", "/public/x"),
+                                                      ("X-Original-Method", "GET")])
         self.assertEqual(reply.status, 401, reply)
-        self.assertTrue((reply.header("X-Authgate-Redirect") or "").startswith(
-            PROVIDER.authorization_endpoint + "?"), reply)
-        self.assertTrue(any(name.startswith("authgate_flow.") for name in ps.cookies_from(reply)),
-                        reply)
-        self.assertNotProxied(marker)
-
-    def test_13_auth_request_bad_bearer_401(self):
-        reply = self.auth([("X-Original-URI", "/api/orders"), ("X-Original-Method", "GET")]
-                          + bearer(tampered(ps.api_token())))
-        self.assertEqual(reply.status, 401, reply)
-        self.assertIn('error="invalid_token"', reply.header("WWW-Authenticate") or "")
         self.assertEqual(reply.header_all("x-authgate-sub"), [])
-
-    def test_13_auth_request_missing_scope_403(self):
-        reply = self.auth([("X-Original-URI", "/api/orders"), ("X-Original-Method", "GET")]
-                          + bearer(ps.api_token(scope="other")))
-        self.assertEqual(reply.status, 403, reply)
-
-    def test_13_auth_request_envoy_path_prefix(self):
-        marker = new_marker()
-        reply = self.auth(bearer(ps.api_token("alice")), "/authgate/auth/api/x?" + marker)
-        self.assertEqual(reply.status, 200, reply)
-        self.assertEqual(reply.header_all("x-authgate-sub"), ["alice"])
-        denied = self.auth(bearer(tampered(ps.api_token())), "/authgate/auth/api/x?" + marker)
-        self.assertEqual(denied.status, 401, denied)
         self.assertNotProxied(marker)
+
+
+class TrustedLoopbackTest(SidecarCase):
+    """trusted_proxies: loopback, as behind a proxy on the same host."""
+
+    server = {"trusted_proxies": ["127.0.0.1/8"]}
+
+    def test_04_forwarded_headers_from_trusted_peer(self):
+        seen = self.get("/public/xff", [("X-Forwarded-For", "6.6.6.6"),
+                                        ("X-Forwarded-Proto", "https")]).json()["headers"]
+        chain = [hop.strip() for value in header_values(seen, "X-Forwarded-For")
+                 for hop in value.split(",")]
+        self.assertEqual(chain, ["6.6.6.6", "127.0.0.1"])
+        self.assertEqual(header_values(seen, "X-Forwarded-Proto"), ["https"])
+        self.assertEqual(header_values(seen, "X-Forwarded-Host"), ["127.0.0.1:%d" % self.port])
+
+    def test_04_believed_forwarded_host_is_the_upstream_host(self):
+        # The rules and the upstream see the same host: a host rule cannot
+        # be passed with one host while the app serves another.
+        seen = self.get("/public/host", [("X-Forwarded-Host", "app.e2e.test")]).json()["headers"]
+        self.assertEqual(header_values(seen, "Host"), ["app.e2e.test"])
+        self.assertEqual(header_values(seen, "X-Forwarded-Host"), ["app.e2e.test"])
+
+    def test_04_ambiguous_forwarded_host_is_refused(self):
+        for headers in ([("X-Forwarded-Host", "a.e2e.test"), ("X-Forwarded-Host", "b.e2e.test")],
+                        [("X-Forwarded-Host", "a.e2e.test"), ("X_Forwarded_Host", "b.e2e.test")],
+                        [("X-Forwarded-Host", "a.e2e.test, b.e2e.test")],
+                        [("X-Forwarded-Proto", "gopher")]):
+            marker = new_marker()
+            reply = self.get("/public/host?" + marker, headers)
+            self.assertEqual(reply.status, 400, (headers, reply))
+            self.assertNotProxied(marker)
+
+    def test_04_trusted_forwarding_headers_pass_but_not_their_underscore_spellings(self):
+        seen = self.get("/public/fwd", [("X-Forwarded-Port", "443"), ("X-Real-IP", "6.6.6.6"),
+                                        ("X-Forwarded_Port", "6666")]).json()["headers"]
+        self.assertEqual(header_values(seen, "X-Forwarded-Port"), ["443"])
+        self.assertEqual(header_values(seen, "X-Real-IP"), ["6.6.6.6"])
+        self.assertEqual(header_values(seen, "X-Forwarded_Port"), [])
 
 
 class UntrustedPeerTest(SidecarCase):
@@ -599,11 +635,277 @@ class UntrustedPeerTest(SidecarCase):
         self.assertNotProxied(marker)
 
     def test_13_auth_request_from_untrusted_peer_403(self):
-        reply = self.get("/authgate/auth", [("X-Original-URI", "/api/orders"),
-                                            ("X-Original-Method", "GET")]
-                         + bearer(ps.api_token()))
+        sidecar = start_own_sidecar(self, {"trusted_proxies": ["10.0.0.0/8"],
+                                           "auth_request_path": "/authgate/auth",
+                                           "auth_request_proxy": "nginx"})
+        reply = request(sidecar.main_port, "GET", "/authgate/auth",
+                        nginx_auth("/api/orders", "GET", "127.0.0.1") + bearer(ps.api_token()))
         self.assertEqual(reply.status, 403, reply)
         self.assertEqual(reply.header_all("x-authgate-sub"), [])
+
+
+class AuthRequestChecks:
+    """The auth endpoint behind one kind of proxy (`proxy`), mixed into a
+    SidecarCase: every test class below asks as that proxy does, and each
+    has the spoofing attack where a client adds another proxy's headers
+    naming a public GET."""
+
+    proxy = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = {"trusted_proxies": ["127.0.0.1"], "auth_request_path": "/authgate/auth",
+                      "auth_request_proxy": cls.proxy}
+        super().setUpClass()
+
+    def host(self):
+        return "127.0.0.1:%d" % self.port
+
+    def ask(self, uri, method="GET", headers=()):
+        """An auth request for METHOD URI as the proxy sends it."""
+        raise NotImplementedError
+
+    def test_13_bearer_allowed_with_identity(self):
+        marker = new_marker()
+        reply = self.ask("/api/orders?" + marker, headers=bearer(ps.api_token("alice")))
+        self.assertEqual(reply.status, 200, reply)
+        self.assertEqual(reply.body, b"")
+        self.assertEqual(reply.header_all("x-authgate-sub"), ["alice"])
+        self.assertNotProxied(marker)
+
+    def test_13_public_route_names_identity_headers_empty(self):
+        # Envoy's allowed_upstream_headers and Caddy's copy_headers replace
+        # only what the answer names: an absent header would leave the
+        # client's forged copy in the request.
+        reply = self.ask("/public/x", headers=[("X-Authgate-Sub", "admin")])
+        self.assertEqual(reply.status, 200, reply)
+        self.assertEqual(reply.header_all("x-authgate-sub"), [""])
+
+    def test_13_session_allowed(self):
+        session = ps.login(self.port, PROVIDER, "/app/auth")
+        reply = self.ask("/app/auth", headers=[("Cookie", ps.cookie_header(session))] + BROWSER)
+        self.assertEqual(reply.status, 200, reply)
+        self.assertEqual(reply.header_all("x-authgate-sub"), ["alice"])
+
+    def test_13_login_redirect_as_401(self):
+        reply = self.ask("/app/page", headers=BROWSER)
+        self.assertEqual(reply.status, 401, reply)
+        self.assertTrue((reply.header("X-Authgate-Redirect") or "").startswith(
+            PROVIDER.authorization_endpoint + "?"), reply)
+        self.assertTrue(any(name.startswith("authgate_flow.") for name in ps.cookies_from(reply)),
+                        reply)
+
+    def test_13_bad_bearer_401_and_missing_scope_403(self):
+        reply = self.ask("/api/orders", headers=bearer(tampered(ps.api_token())))
+        self.assertEqual(reply.status, 401, reply)
+        self.assertIn('error="invalid_token"', reply.header("WWW-Authenticate") or "")
+        self.assertEqual(reply.header_all("x-authgate-sub"), [])
+        reply = self.ask("/api/orders", headers=bearer(ps.api_token(scope="other")))
+        self.assertEqual(reply.status, 403, reply)
+
+    def test_13_spoofed_original_request_is_not_believed(self):
+        # DELETE /api/orders without a token, with every other proxy's
+        # headers naming a public GET added by the client.
+        spoof = [("X-Original-URI", "/public/x"), ("X-Original-Method", "GET"),
+                 ("X-Forwarded-Uri", "/public/x"), ("X-Forwarded-Method", "GET")]
+        reply = self.ask("/api/orders", "DELETE", spoof)
+        self.assertEqual(reply.status, 401, reply)
+
+
+class NginxAuthRequestTest(AuthRequestChecks, SidecarCase):
+    proxy = "nginx"
+
+    def ask(self, uri, method="GET", headers=()):
+        # nginx's proxy_set_header replaces the client's copies of the
+        # headers it sets: a client header of the same name never arrives.
+        own = nginx_auth(uri, method, self.host())
+        names = {name.lower() for name, _ in own}
+        kept = [(n, v) for n, v in headers if n.lower() not in names]
+        return self.get("/authgate/auth", own + kept)
+
+    def test_13_nginx_without_x_original_method_is_400(self):
+        reply = self.get("/authgate/auth", [("X-Original-URI", "/api/orders"),
+                                            ("X-Forwarded-Method", "GET"),
+                                            ("X-Forwarded-Host", self.host()),
+                                            ("X-Forwarded-Proto", "http")])
+        self.assertEqual(reply.status, 400, reply)
+
+
+class TraefikAuthRequestTest(AuthRequestChecks, SidecarCase):
+    """Traefik forwardAuth, as its documentation describes the request: a
+    GET to the address with the client's headers and X-Forwarded-Method,
+    -Proto, -Host, -Uri and -For, which Traefik overwrites."""
+
+    proxy = "traefik"
+
+    def ask(self, uri, method="GET", headers=()):
+        own = traefik_auth(uri, method, self.host())
+        names = {name.lower() for name, _ in own}
+        kept = [(n, v) for n, v in headers if n.lower() not in names]
+        return self.get("/authgate/auth", kept + own)
+
+    def test_13_traefik_duplicate_forwarded_uri_is_400(self):
+        # A proxy that appended instead of overwriting: which copy is the
+        # client's cannot be told, so neither is chosen.
+        reply = self.get("/authgate/auth", [("X-Forwarded-Uri", "/public/x")]
+                         + traefik_auth("/api/orders", "DELETE", self.host()))
+        self.assertEqual(reply.status, 400, reply)
+
+
+class EnvoyAuthRequestTest(AuthRequestChecks, SidecarCase):
+    """Envoy ext_authz (HTTP service) with path_prefix /authgate/auth: the
+    original method, the original path appended, Host, and the headers
+    allowed_headers passes (here cookie, authorization, x-forwarded-proto and
+    anything the client sent)."""
+
+    proxy = "envoy"
+
+    def ask(self, uri, method="GET", headers=()):
+        return request(self.port, method, "/authgate/auth" + uri,
+                       [("Host", self.host()), ("X-Forwarded-Proto", "http")] + list(headers))
+
+    def test_13_envoy_two_hosts_400(self):
+        reply = request(self.port, "GET", "/authgate/auth/public/x",
+                        [("Host", self.host()), ("Host", "evil.example")])
+        self.assertEqual(reply.status, 400, reply)
+
+
+class PooledUpstreamTest(SidecarCase):
+    """1. An upstream that frames an answer wrongly, then many clients after
+    it on fresh connections: each gets its own answer, and no 502. One
+    worker, so that every request shares one pool."""
+
+    server = {"threads": 1}
+
+    def assertClientsGetTheirOwnAnswers(self, count=12):
+        for i in range(count):
+            marker = new_marker()
+            reply = self.get("/public/own?" + marker)
+            self.assertEqual(reply.status, 200, "client %d: %r" % (i, reply))
+            self.assertEqual(reply.header_all("X-Stolen"), [], "client %d: %r" % (i, reply))
+            self.assertIn(marker, reply.json()["target"], "client %d got another's answer" % i)
+        results = [None] * count
+
+        def client(i):
+            marker = new_marker()
+            try:
+                reply = self.get("/public/own?" + marker)
+                results[i] = (reply.status, marker in reply.body.decode(errors="replace"))
+            except Exception as error:  # noqa: BLE001 - reported below
+                results[i] = (repr(error), False)
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(15)
+        self.assertEqual(results, [(200, True)] * count)
+
+    def test_01_more_bytes_than_content_length(self):
+        reply = self.get("/public/misframe?misframe=extra")
+        self.assertEqual((reply.status, reply.body), (200, b"hello"), reply)
+        self.assertClientsGetTheirOwnAnswers()
+
+    def test_01_more_bytes_after_a_pause(self):
+        reply = self.get("/public/misframe?misframe=late")
+        self.assertEqual((reply.status, reply.body), (200, b"hello"), reply)
+        time.sleep(0.5)  # the late bytes are in the pooled connection now
+        self.assertClientsGetTheirOwnAnswers()
+
+    def test_01_body_after_head_204_304(self):
+        for kind, method, status in (("head", "HEAD", 200), ("204", "GET", 204),
+                                     ("304", "GET", 304)):
+            reply = request(self.port, method, "/public/misframe?misframe=" + kind)
+            self.assertEqual(reply.status, status, (kind, reply))
+            self.assertEqual(reply.body, b"", (kind, reply))
+            self.assertClientsGetTheirOwnAnswers()
+
+    def test_01_unrequested_101_is_502_and_never_pooled(self):
+        reply = self.get("/public/misframe?misframe=101")
+        self.assertEqual(reply.status, 502, reply)
+        self.assertClientsGetTheirOwnAnswers()
+
+    def test_01_websocket_handshake_is_not_passed_on(self):
+        marker = new_marker()
+        reply = self.get("/public/ws?" + marker, [
+            ("Connection", "Upgrade"), ("Upgrade", "websocket"),
+            ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="), ("Sec-WebSocket-Version", "13"),
+            ("Sec-WebSocket-Protocol", "chat"), ("Sec-WebSocket-Extensions", "x")])
+        self.assertEqual(reply.status, 200, reply)
+        seen = json.dumps(UPSTREAM.requests_with(marker)[0]["headers"]).lower()
+        self.assertNotIn("websocket", seen)
+        self.assertNotIn("upgrade", seen)
+
+
+class FramingTest(SidecarCase):
+    """Request framing where RFC 9112 says what to do (nginx does it)."""
+
+    def test_01_host_must_be_one_valid_field(self):
+        for name, head in (
+                ("two Host", b"GET /public/h?%s HTTP/1.1\r\nHost: a.e2e.test\r\nHost: b.e2e.test\r\n"),
+                ("invalid Host", b"GET /public/h?%s HTTP/1.1\r\nHost: app probe.test\r\n"),
+                ("no Host", b"GET /public/h?%s HTTP/1.1\r\n")):
+            marker = new_marker()
+            received, closed = ps.raw_exchange(self.port,
+                                               head.replace(b"%s", marker.encode()) + b"\r\n")
+            self.assertTrue(received.startswith(b"HTTP/1.1 400"), (name, received[:200]))
+            self.assertTrue(closed, name)
+            self.assertNotProxied(marker)
+
+    def test_01_transfer_codings_other_than_chunked_501(self):
+        marker = new_marker()
+        received, closed = ps.raw_exchange(
+            self.port, b"POST /public/te?" + marker.encode() + b" HTTP/1.1\r\nHost: a.e2e.test\r\n"
+            b"Transfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+        self.assertTrue(received.startswith(b"HTTP/1.1 501"), received[:200])
+        self.assertTrue(closed)
+        self.assertNotProxied(marker)
+
+    def test_01_invalid_chunks_400_and_upstream_connection_dropped(self):
+        for name, chunks in (("0x5", b"0x5\r\nhello\r\n0\r\n\r\n"),
+                             ("2^64", b"10000000000000000\r\nhello\r\n0\r\n\r\n"),
+                             ("-1", b"-1\r\nhello\r\n0\r\n\r\n"),
+                             ("longer than its size", b"5\r\nhelloEXTRA\r\n0\r\n\r\n")):
+            marker = new_marker()
+            cut_before = list(UPSTREAM.cut_connections)
+            received, closed = ps.raw_exchange(
+                self.port, b"POST /public/chunks?" + marker.encode()
+                + b" HTTP/1.1\r\nHost: a.e2e.test\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks)
+            self.assertTrue(received.startswith(b"HTTP/1.1 400"), (name, received[:200]))
+            self.assertTrue(closed, name)
+            self.assertNotProxied(marker)
+            # The upstream saw the start of that request and then its
+            # connection end; nothing else is ever sent on it.
+            deadline = time.monotonic() + 5
+            while UPSTREAM.cut_connections == cut_before and time.monotonic() < deadline:
+                time.sleep(0.02)
+            cut = [c for c in UPSTREAM.cut_connections if c not in cut_before]
+            self.assertEqual(len(cut), 1, name)
+            after = self.get("/public/after?" + new_marker())
+            self.assertEqual(after.status, 200, name)
+            self.assertNotEqual(after.json()["connection"], cut[0], name)
+
+    def test_01_absolute_form_is_forwarded_in_origin_form(self):
+        marker = new_marker()
+        received, _ = ps.raw_exchange(
+            self.port, b"GET http://app.e2e.test:8080/public/abs?" + marker.encode()
+            + b" HTTP/1.1\r\nHost: other.e2e.test\r\nConnection: close\r\n\r\n")
+        reply = ps.parse_response(received)
+        self.assertEqual(reply.status, 200, reply)
+        seen = reply.json()
+        self.assertEqual(seen["target"], "/public/abs?" + marker)
+        self.assertEqual(header_values(seen["headers"], "Host"), ["app.e2e.test:8080"])
+
+    def test_10_underscore_spellings_of_identity_headers_are_stripped(self):
+        # wsgiref, Unicorn and Puma before 6.4.3 read X_Authgate_Sub as
+        # HTTP_X_AUTHGATE_SUB, the variable the real header becomes.
+        spellings = [("X_Authgate_Sub", "admin"), ("x-authgate_sub", "admin"),
+                     ("X-AUTHGATE-SUB", "admin")]
+        for target, headers in (("/public/u", spellings),
+                                ("/api/u", spellings + bearer(ps.api_token("alice")))):
+            reply = self.get(target, headers)
+            self.assertEqual(reply.status, 200, reply)
+            seen = reply.json()["headers"]
+            self.assertNotIn("admin", json.dumps(seen), target)
 
 
 class ReadTimeoutTest(SidecarCase):
@@ -864,9 +1166,11 @@ class OptionalSettingsTest(unittest.TestCase):
         self.assertEqual(sidecar.stdout_lines, [])
 
     def test_13_auth_request_redirect_status_302(self):
-        sidecar = self.start({"auth_request_redirect_status": 302})
+        sidecar = self.start({"auth_request_redirect_status": 302, "trusted_proxies": ["127.0.0.1"],
+                              "auth_request_path": "/authgate/auth",
+                              "auth_request_proxy": "traefik"})
         reply = request(sidecar.main_port, "GET", "/authgate/auth",
-                        [("X-Original-URI", "/app/page"), ("X-Original-Method", "GET")] + BROWSER)
+                        traefik_auth("/app/page", "GET", "127.0.0.1:%d" % sidecar.main_port) + BROWSER)
         self.assertEqual(reply.status, 302, reply)
         redirect = reply.header("X-Authgate-Redirect") or ""
         self.assertTrue(redirect.startswith(PROVIDER.authorization_endpoint + "?"), reply)

@@ -41,7 +41,10 @@ TEST(SidecarConfig, DefaultsAndEngineDocumentWithoutSidecarKeys) {
   EXPECT_EQ(s.admin->host, "::1");
   EXPECT_EQ(s.max_header_bytes, 65536u);
   EXPECT_EQ(s.header_timeout.count(), 10'000);
-  EXPECT_EQ(s.auth_request_path, "/authgate/auth");
+  EXPECT_EQ(s.auth_request_path, "") << "the auth endpoint is off unless configured";
+  EXPECT_EQ(s.auth_request_proxy, AuthRequestProxy::kNone);
+  EXPECT_TRUE(s.trusted_proxies.empty()) << "nobody is trusted unless configured";
+  EXPECT_FALSE(InRanges(s.trusted_proxies, "127.0.0.1"));
   EXPECT_EQ(s.auth_request_redirect_status, 401);
   EXPECT_THAT(config.engine_json, Not(HasSubstr("listen")));
   EXPECT_THAT(config.engine_json, Not(HasSubstr("upstream")));
