@@ -12,7 +12,7 @@ AUTHGATE_DEBIAN_PACKAGES=(
   libssl-dev libcurl4-openssl-dev rapidjson-dev libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libboost-dev libyaml-cpp-dev libre2-dev
-  openssl curl python3 nginx wrk chromium
+  openssl curl python3 nginx caddy wrk chromium
 )
 
 # deps_missing prints the packages of AUTHGATE_DEBIAN_PACKAGES that are not
