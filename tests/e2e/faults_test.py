@@ -13,8 +13,9 @@ latencies are reported only.
 
  (a) provider stopped: once /readyz is 200 the provider is killed for 5 s,
      2.5 times the key cache lifetime (jwks_cache.cache_duration 2s), while
-     wrk runs. Asserts: every response 200, no socket error, and at least two
-     failed key fetches in the outage (the keys outlived their lifetime).
+     wrk runs. Asserts: every response 200, no socket error, at least two
+     failed key fetches in the outage (the keys outlived their lifetime), and
+     /readyz still 200 at its end.
  (b) keys rotated: wrk with a token of key k1; 1.5 s later the JWKS gains k2
      and a second wrk sends k2 tokens (an unknown kid: the sidecar must
      refetch); then the first wrk stops and k1 leaves the JWKS; an
@@ -264,6 +265,14 @@ class Metrics:
     def requests(self):
         return self.value("authgate_requests_total")
 
+    def by_label(self, name, label):
+        """{label value: count} of the non-zero samples of `name`."""
+        counts = {}
+        for sample_name, labels, value in self.samples:
+            if sample_name == name and value:
+                counts[labels.get(label, "")] = counts.get(labels.get(label, ""), 0) + int(value)
+        return counts
+
     def jwks_failures(self):
         return self.value("authgate_jwks_fetches_total", result="failure")
 
@@ -355,6 +364,9 @@ class Scenario:
     def sidecar_checks(self, sidecar):
         """The sidecar survived the scenario and stops cleanly."""
         died = sidecar.process.poll()
+        if died is None:
+            refusals = Metrics(sidecar).by_label("authgate_refusals_total", "reason")
+            self.figure("sidecar's refusals by reason", json.dumps(refusals) if refusals else "none")
         self.check("the sidecar was still running at the end (exit status %s)" % died, died is None)
         code = sidecar.stop()
         self.check("the sidecar then exited 0 on SIGTERM (status %s)" % code, code == 0)
@@ -377,16 +389,21 @@ def scenario_a(s, rig, broken):
     load = rig.wrk(sidecar.main_port, [key.token()])
     time.sleep(0.5)
     before = Metrics(sidecar)
+    mark = len(sidecar.stderr_lines)
     provider.stop()
     outage = 5.0
     time.sleep(outage)
     after = Metrics(sidecar)
+    ready = status_of(sidecar.admin_port, "/readyz")
     result = load.stop()
     failures = after.jwks_failures() - before.jwks_failures()
     s.figure("outage", "%.1f s with a key cache lifetime of 2 s (max_stale %s)"
              % (outage, cache.get("max_stale", "24h, the default")))
     s.figure("key fetches failed during the outage", failures)
+    s.figure("sidecar diagnostics during the outage", logged_since(sidecar, mark))
+    s.figure("/readyz at the end of the outage", ready)
     s.check("at least two key fetches failed during the outage", failures >= 2)
+    s.check("/readyz still 200 at the end of the outage", ready == 200)
     s.load_checks("wrk", result)
     s.sidecar_checks(sidecar)
 
