@@ -181,11 +181,10 @@ class ProviderHandler(http.server.BaseHTTPRequestHandler):
                     self.wfile.write(line)
                     sent += len(line)
             chunked = mode == "endless"
-            self.send_header("Content-Type", "application/json")
-            if chunked:
-                self.send_header("Transfer-Encoding", "chunked")
-            else:
-                self.send_header("Content-Length", str(HUGE_BYTES))
+            framing = ("Transfer-Encoding", "chunked") if chunked else ("Content-Length",
+                                                                         str(HUGE_BYTES))
+            for name, value in [("Content-Type", "application/json"), framing]:
+                self.send_header(name, value)
             self.end_headers()
             first = b'{"keys":['
             self.wfile.write(b"%x\r\n%s\r\n" % (len(first), first) if chunked else first)
