@@ -98,7 +98,6 @@ class Peer:
     are collected as events."""
 
     def __init__(self, role, port=0):
-        self.role = role
         self.events = []
         self._changed = threading.Condition()
         self.process = subprocess.Popen([sys.executable, PEERS, role, "--port", str(port)],
@@ -114,10 +113,6 @@ class Peer:
             with self._changed:
                 self.events.append(json.loads(line))
                 self._changed.notify_all()
-
-    def count(self, predicate):
-        with self._changed:
-            return sum(1 for event in self.events if predicate(event))
 
     def wait_count(self, predicate, n, timeout):
         """Whether `n` events match `predicate` within `timeout` seconds."""
@@ -161,9 +156,9 @@ class Keys:
     def jwk(self):
         return ps.oct_jwk(self.secret, self.kid)
 
-    def token(self, sub="load"):
+    def token(self):
         now = int(time.time())
-        return ps.mint_hs256({"iss": self.issuer, "aud": AUDIENCE, "sub": sub, "iat": now,
+        return ps.mint_hs256({"iss": self.issuer, "aud": AUDIENCE, "sub": "load", "iat": now,
                               "exp": now + 600}, self.secret, self.kid)
 
 
@@ -280,8 +275,8 @@ class Metrics:
 # --- load -----------------------------------------------------------------
 
 class Wrk:
-    """wrk on one connection thread with faults_wrk.lua, until stop() (SIGINT;
-    60 s at most)."""
+    """wrk (one thread) with faults_wrk.lua, until stop() (SIGINT; 60 s at
+    most)."""
 
     def __init__(self, port, tokens, connections):
         env = dict(os.environ, FAULTS_TOKENS=" ".join(tokens))
@@ -341,9 +336,9 @@ class WrkResult:
 # --- scenarios ------------------------------------------------------------
 
 class Scenario:
-    def __init__(self, key, title):
-        self.key = key
-        self.title = title
+    """What one scenario found: figures to print, checks to pass."""
+
+    def __init__(self):
         self.figures = []
         self.checks = []
 
@@ -789,7 +784,7 @@ SCENARIOS = [
 
 
 def run(key, title, function, broken):
-    scenario = Scenario(key, title)
+    scenario = Scenario()
     started = time.monotonic()
     try:
         with contextlib.ExitStack() as stack:
