@@ -65,7 +65,10 @@ class RemoteKeySource final : public KeySource {
     bool closed = false;
     bool in_flight = false;
     bool has_keys = false;
-    std::optional<absl::Time> last_fetch_start;
+    // The rate limit of unknown-kid refetches has its own clock: a scheduled
+    // refresh (or the first fetch) must not delay the fetch of a key the
+    // provider started signing with just after it.
+    std::optional<absl::Time> last_unknown_key_fetch;
     int consecutive_failures = 0;
     std::string jwks_uri;  // resolved (after discovery)
     std::optional<absl::Time> keys_fetched_at;
@@ -76,8 +79,11 @@ class RemoteKeySource final : public KeySource {
 
     absl::Time Now() const { return scheduler->clock().Now(); }
 
-    // Starts a fetch unless one is running; `force` ignores the rate limit.
-    // Returns whether a fetch is under way; `waiter` is queued if so.
+    // Starts a fetch unless one is running. A fetch for an unknown key
+    // (`force` false) happens at most once per refetch_interval, so that a
+    // flood of made-up kids cannot hammer the provider; scheduled fetches
+    // (`force`) are not limited. Returns whether a fetch is under way;
+    // `waiter` is queued if so.
     bool StartFetch(bool force, std::function<void()> waiter) {
       std::lock_guard<std::mutex> lock(mutex);
       if (closed) return false;
@@ -85,12 +91,14 @@ class RemoteKeySource final : public KeySource {
         if (waiter) waiters.push_back(std::move(waiter));
         return true;
       }
-      absl::Time now = Now();
-      if (!force && last_fetch_start && now - *last_fetch_start < options.refetch_interval) {
-        return false;
+      if (!force) {
+        absl::Time now = Now();
+        if (last_unknown_key_fetch && now - *last_unknown_key_fetch < options.refetch_interval) {
+          return false;
+        }
+        last_unknown_key_fetch = now;
       }
       in_flight = true;
-      last_fetch_start = now;
       if (waiter) waiters.push_back(std::move(waiter));
       if (jwks_uri.empty()) {
         SendLocked(DiscoveryUrl(options.discovery_issuer), &State::OnDiscovery);

@@ -469,8 +469,8 @@ def engine_config(provider, listen_port):
             "claim_to_headers": [{"claim": "sub", "header": "x-authgate-sub"}],
         },
         "jwt": {
-            # The initial fetch counts against refetch_interval; keep it short
-            # so an unknown kid triggers a refetch within the test.
+            # Unknown-kid refetches are one per refetch_interval; keep it
+            # short so that each test's unknown kid is refetched.
             "jwks_cache": {"refetch_interval": "1s"},
             "providers": {
                 "idp": {"issuer": API_ISSUER, "audiences": [API_AUDIENCE],

@@ -231,9 +231,6 @@ TEST_F(RemoteKeySourceTest, UnknownKidRefetchIsSingleFlightAndRateLimited) {
   http_.SetResponder([&](const HttpRequest&) { return Ok(Jwks({{&key_a_, "a"}})); });
   auto source = MakeUri();
   http_.Deliver();
-  // Within the interval after the initial fetch: refused, nothing sent.
-  EXPECT_FALSE(source->RefreshForUnknownKey([] { FAIL() << "must not run"; }));
-  scheduler_.AdvanceAndRun(absl::Seconds(31));
   int completions = 0;
   EXPECT_TRUE(source->RefreshForUnknownKey([&] { ++completions; }));
   // While in flight, more requests join the same fetch.
@@ -241,15 +238,37 @@ TEST_F(RemoteKeySourceTest, UnknownKidRefetchIsSingleFlightAndRateLimited) {
   EXPECT_EQ(http_.sent().size(), 2u);
   http_.Deliver();
   EXPECT_EQ(completions, 101);
-  EXPECT_FALSE(source->RefreshForUnknownKey(nullptr));
+  // Within the interval after that refetch: refused, nothing sent.
+  EXPECT_FALSE(source->RefreshForUnknownKey([] { FAIL() << "must not run"; }));
   EXPECT_EQ(http_.sent().size(), 2u);
+  scheduler_.AdvanceAndRun(absl::Seconds(31));
+  EXPECT_TRUE(source->RefreshForUnknownKey(nullptr));
+  EXPECT_EQ(http_.sent().size(), 3u);
+}
+
+TEST_F(RemoteKeySourceTest, AScheduledFetchDoesNotDelayTheFetchOfANewKey) {
+  // The provider starts signing with key b just after a fetch that only
+  // had key a (the first one here, or any scheduled refresh): the token's
+  // unknown kid fetches again at once, rather than a refetch_interval later.
+  bool rotated = false;
+  http_.SetResponder([&](const HttpRequest&) {
+    return rotated ? Ok(Jwks({{&key_a_, "a"}, {&key_b_, "b"}})) : Ok(Jwks({{&key_a_, "a"}}));
+  });
+  auto source = MakeUri();
+  http_.Deliver();
+  ASSERT_THAT(Kids(source->Keys()), ::testing::ElementsAre("a"));
+  rotated = true;
+  bool done = false;
+  EXPECT_TRUE(source->RefreshForUnknownKey([&] { done = true; }));
+  http_.Deliver();
+  EXPECT_TRUE(done);
+  EXPECT_THAT(Kids(source->Keys()), ::testing::ElementsAre("a", "b"));
 }
 
 TEST_F(RemoteKeySourceTest, AFloodOfUnknownKidsFromManyThreadsFetchesOncePerInterval) {
   http_.SetResponder([&](const HttpRequest&) { return Ok(Jwks({{&key_a_, "a"}})); });
   auto source = MakeUri();
   http_.Deliver();
-  scheduler_.AdvanceAndRun(absl::Seconds(31));
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&] {
