@@ -203,12 +203,38 @@ struct ConnectionSlot {
   PlainStream* stream = nullptr;
 };
 
+// WarningThrottle lets one warning of a kind through per second, with the
+// number held back since the last one: while the upstream is down every
+// request fails to connect, and a line per request would flood the log
+// (37,000 lines in a 1.5 s outage under load).
+class WarningThrottle {
+ public:
+  // Allow returns true when a line may be written now, and then the number
+  // of occurrences held back before it in *suppressed.
+  bool Allow(Clock::time_point now, uint64_t* suppressed) {
+    if (logged_once_ && now - last_ < std::chrono::seconds(1)) {
+      ++held_back_;
+      return false;
+    }
+    logged_once_ = true;
+    last_ = now;
+    *suppressed = std::exchange(held_back_, 0);
+    return true;
+  }
+
+ private:
+  bool logged_once_ = false;
+  Clock::time_point last_;
+  uint64_t held_back_ = 0;
+};
+
 struct Worker {
   explicit Worker(int i) : index(i), ioc(1) {}
   int index;
   asio::io_context ioc;
   std::list<ConnectionSlot*> connections;
   std::vector<std::unique_ptr<UpstreamConnection>> idle_upstream;
+  WarningThrottle upstream_warnings;
   bool draining = false;
 };
 
@@ -284,6 +310,9 @@ class Server {
                                    const authgate_decision* decision, bool* client_keep_alive,
                                    Exchange& ex, bool* upstream_reusable);
   awaitable<std::unique_ptr<UpstreamConnection>> ConnectUpstream(Worker& w);
+  // WarnUpstream logs a failure to reach the upstream, at most once a second
+  // per worker, with the number of failures not logged since the last line.
+  void WarnUpstream(Worker& w, const char* message, const beast::error_code& ec);
   std::unique_ptr<UpstreamConnection> TakeIdleUpstream(Worker& w);
   void ReleaseUpstream(Worker& w, std::unique_ptr<UpstreamConnection> conn);
 
@@ -971,6 +1000,13 @@ void Server::ReleaseUpstream(Worker& w, std::unique_ptr<UpstreamConnection> conn
   w.idle_upstream.push_back(std::move(conn));
 }
 
+void Server::WarnUpstream(Worker& w, const char* message, const beast::error_code& ec) {
+  uint64_t suppressed = 0;
+  if (!w.upstream_warnings.Allow(Clock::now(), &suppressed)) return;
+  logger_->Log(LogLevel::kWarn, message,
+               {{"error", ec.message()}, {"suppressed", std::to_string(suppressed)}});
+}
+
 awaitable<std::unique_ptr<UpstreamConnection>> Server::ConnectUpstream(Worker& w) {
   auto conn = std::make_unique<UpstreamConnection>();
   if (upstream_tls_) {
@@ -983,7 +1019,7 @@ awaitable<std::unique_ptr<UpstreamConnection>> Server::ConnectUpstream(Worker& w
   beast::error_code ec;
   co_await lowest.async_connect(upstream_endpoints_, asio::redirect_error(use_awaitable, ec));
   if (ec) {
-    logger_->Log(LogLevel::kWarn, "upstream connect failed", {{"error", ec.message()}});
+    WarnUpstream(w, "upstream connect failed", ec);
     co_return nullptr;
   }
   lowest.socket().set_option(tcp::no_delay(true), ec);
@@ -1001,7 +1037,7 @@ awaitable<std::unique_ptr<UpstreamConnection>> Server::ConnectUpstream(Worker& w
     co_await conn->tls->async_handshake(ssl::stream_base::client,
                                         asio::redirect_error(use_awaitable, ec));
     if (ec) {
-      logger_->Log(LogLevel::kWarn, "upstream TLS handshake failed", {{"error", ec.message()}});
+      WarnUpstream(w, "upstream TLS handshake failed", ec);
       co_return nullptr;
     }
   }

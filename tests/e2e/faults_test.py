@@ -439,6 +439,7 @@ def scenario_c(s, rig, broken):
     time.sleep(1.0)
     at_stop = Metrics(sidecar)
     mark = len(sidecar.stderr_lines)
+    stopped_at = time.monotonic()
     upstream.stop()
     time.sleep(1.5)
     if not broken:
@@ -449,6 +450,10 @@ def scenario_c(s, rig, broken):
     time.sleep(1.5)
     at_end = Metrics(sidecar)
     result = load.stop()
+    # One line a second per worker (the sidecar runs one per core), each
+    # saying how many failures it held back.
+    warnings = sum('"upstream connect failed"' in line for line in sidecar.stderr_lines[mark:])
+    warning_bound = (int(time.monotonic() - stopped_at) + 1) * (os.cpu_count() or 1)
 
     def failed(m):
         return sum(m.decision(d) for d in ("upstream_unavailable", "upstream_timeout",
@@ -469,6 +474,8 @@ def scenario_c(s, rig, broken):
         for kind in ("connect", "timeout", "reset")))
     s.figure("wrk", result.describe())
     s.figure("sidecar diagnostics from the stop on", logged_since(sidecar, mark))
+    s.check("connect failures logged at most once a second per worker (%d lines, bound %d)"
+            % (warnings, warning_bound), 0 < warnings <= warning_bound)
     s.check("no upstream failure before the stop", failed(at_stop) == 0)
     s.check("502s during the outage", result.count(502) > 0 and failed_outage > 0)
     s.check("wrk's failures (%d) at most the outage's requests plus one per connection (%d)"
