@@ -884,6 +884,42 @@ class FramingTest(SidecarCase):
             self.assertEqual(after.status, 200, name)
             self.assertNotEqual(after.json()["connection"], cut[0], name)
 
+    def test_01_smuggling_attempts_are_refused_whole(self):
+        # Each would let the bytes after the first request be read as a
+        # second one by a server that frames differently.
+        cases = {
+            "Content-Length and Transfer-Encoding":
+                b"POST /public/s?%s HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            "two different Content-Length":
+                b"POST /public/s?%s HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n"
+                b"Content-Length: 40\r\n\r\nhello",
+            "bare LF": b"GET /public/s?%s HTTP/1.1\nHost: a\n\n",
+            "space before the colon":
+                b"POST /public/s?%s HTTP/1.1\r\nHost: a\r\nTransfer-Encoding : chunked\r\n\r\n"
+                b"0\r\n\r\n",
+        }
+        for name, head in cases.items():
+            marker, smuggled = new_marker(), new_marker()
+            data = (head.replace(b"%s", marker.encode())
+                    + b"GET /public/smuggled?" + smuggled.encode() + b" HTTP/1.1\r\nHost: a\r\n\r\n")
+            received, closed = ps.raw_exchange(self.port, data)
+            self.assertTrue(received.startswith(b"HTTP/1.1 400"), (name, received[:200]))
+            self.assertEqual(received.count(b"HTTP/1.1 "), 1, name)
+            self.assertTrue(closed, name)
+            self.assertNotProxied(marker)
+            self.assertNotProxied(smuggled)
+
+    def test_01_obs_fold_cannot_add_a_header(self):
+        marker = new_marker()
+        received, _ = ps.raw_exchange(
+            self.port, b"GET /public/fold?" + marker.encode() + b" HTTP/1.1\r\nHost: a\r\n"
+            b"X-A: 1\r\n X-Authgate-Sub: admin\r\nConnection: close\r\n\r\n")
+        self.assertTrue(received.startswith(b"HTTP/1.1 200"), received[:200])
+        seen = UPSTREAM.requests_with(marker)[0]["headers"]
+        self.assertEqual(header_values(seen, "X-Authgate-Sub"), [])
+        self.assertEqual(len(header_values(seen, "X-A")), 1)
+
     def test_01_absolute_form_is_forwarded_in_origin_form(self):
         marker = new_marker()
         received, _ = ps.raw_exchange(
