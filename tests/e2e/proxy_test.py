@@ -1399,6 +1399,83 @@ class AdminAndAccessLogTest(unittest.TestCase):
             self.assertNotIn(value, everything, "the %s appears in the sidecar's output" % name)
 
 
+class ProviderTlsTest(unittest.TestCase):
+    """Keys fetched over TLS: the provider's certificate and host name are
+    always verified, and a redirect from https never goes to plain http."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.directory = tempfile.TemporaryDirectory(prefix="authgate-e2e-provider-tls-")
+        cls.cert, key = ps.make_certificate(cls.directory.name, "provider")
+        cls.other_cert, _ = ps.make_certificate(cls.directory.name, "other")
+        cls.misnamed_cert, misnamed_key = ps.make_certificate(
+            cls.directory.name, "misnamed", "DNS:other.e2e.test")
+        cls.servers = []
+
+        def tls(cert, key):
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(cert, key)
+            return context
+        cls.good = cls.serve(tls_context=tls(cls.cert, key))
+        cls.misnamed = cls.serve(tls_context=tls(cls.misnamed_cert, misnamed_key))
+        plain = cls.serve()
+        cls.downgrade = cls.serve(tls_context=tls(cls.cert, key),
+                                  redirect_to="http://127.0.0.1:%d/jwks" % plain.port)
+
+    @classmethod
+    def serve(cls, **kwargs):
+        server = ps.JwksServer(**kwargs)
+        cls.servers.append(server)
+        return server
+
+    @classmethod
+    def tearDownClass(cls):
+        for server in cls.servers:
+            server.close()
+        cls.directory.cleanup()
+
+    def status_with_keys_from(self, server, ca_file):
+        """The status of a valid token when the keys come from `server`."""
+        config = ps.sidecar_config(PROVIDER, "http://127.0.0.1:%d" % UPSTREAM.port)
+        config["jwt"]["providers"]["idp"].pop("jwks")
+        config["jwt"]["providers"]["idp"]["jwks_uri"] = "https://127.0.0.1:%d/jwks" % server.port
+        config["http"].update({"ca_file": ca_file, "follow_redirects": True})
+        sidecar = ps.Sidecar(config).start(wait_ready=False)
+        self.addCleanup(sidecar.stop)
+        # Until the idp's first fetch has an outcome: the remote provider's
+        # fetch and this one both succeeded, or this one failed.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            _, samples = ps.parse_metrics(
+                request(sidecar.admin_port, "GET", "/metrics").body.decode())
+            fetches = {result: ps.metric_value(samples, "authgate_jwks_fetches_total",
+                                               result=result)
+                       for result in ("success", "failure")}
+            if fetches["failure"] > 0 or fetches["success"] >= 2:
+                break
+            time.sleep(0.05)
+        return request(sidecar.main_port, "GET", "/api/tls", bearer(ps.api_token()))
+
+    def test_14_keys_from_a_trusted_provider(self):
+        reply = self.status_with_keys_from(self.good, self.cert)
+        self.assertEqual(reply.status, 200, reply)
+
+    def test_14_untrusted_certificate_no_keys(self):
+        reply = self.status_with_keys_from(self.good, self.other_cert)
+        self.assertEqual(reply.status, 401, reply)
+        self.assertIn("jwks_unavailable", reply.header("WWW-Authenticate") or "")
+
+    def test_14_certificate_for_another_name_no_keys(self):
+        reply = self.status_with_keys_from(self.misnamed, self.misnamed_cert)
+        self.assertEqual(reply.status, 401, reply)
+        self.assertIn("jwks_unavailable", reply.header("WWW-Authenticate") or "")
+
+    def test_14_redirect_to_plain_http_not_followed(self):
+        reply = self.status_with_keys_from(self.downgrade, self.cert)
+        self.assertEqual(reply.status, 401, reply)
+        self.assertIn("jwks_unavailable", reply.header("WWW-Authenticate") or "")
+
+
 class TlsTest(unittest.TestCase):
     """14. TLS on the listener and to an https:// upstream."""
 
