@@ -67,6 +67,23 @@ std::optional<std::string> ClaimText(JsonValue claims, const std::vector<std::st
   return std::nullopt;
 }
 
+// IsForwardedVerifiedToken tells whether `token` is where one of
+// `identities` was verified, for a provider with `forward: true`.
+bool IsForwardedVerifiedToken(const ExtractedToken& token,
+                              const std::vector<internal::Identity>& identities) {
+  for (const internal::Identity& identity : identities) {
+    if (identity.provider == nullptr || !identity.provider->forward ||
+        identity.location.where != token.where) {
+      continue;
+    }
+    bool same_name = token.where == ExtractedToken::Where::kHeader
+                         ? EqualsIgnoreCase(identity.location.name, token.name)
+                         : identity.location.name == token.name;
+    if (same_name) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 namespace internal {
@@ -198,6 +215,27 @@ Decision Engine::Impl::Allow(const Evaluation& eval, const std::vector<Identity>
   d.remove_headers = identity_headers;
   std::vector<std::string> drop_cookies;
   std::vector<std::string> drop_params;
+  // Every token the rule's providers read leaves the request unless it
+  // verified for a provider with `forward: true`: a forged or expired token
+  // let through by allow_missing_or_failed must not reach an upstream that
+  // may believe authgate checked it.
+  if (eval.rule != nullptr && !eval.rule->requirement.providers.empty()) {
+    for (const ExtractedToken& token :
+         ExtractTokens(eval.request, Locations(eval.rule->requirement.providers))) {
+      if (IsForwardedVerifiedToken(token, identities)) continue;
+      switch (token.where) {
+        case ExtractedToken::Where::kHeader:
+          d.remove_headers.push_back(AsciiLowercase(token.name));
+          break;
+        case ExtractedToken::Where::kCookie:
+          drop_cookies.push_back(token.name);
+          break;
+        case ExtractedToken::Where::kParam:
+          drop_params.push_back(token.name);
+          break;
+      }
+    }
+  }
   for (const Identity& identity : identities) {
     const std::vector<ClaimToHeader>* mappings = nullptr;
     const std::optional<std::string>* payload_header = nullptr;
@@ -205,19 +243,6 @@ Decision Engine::Impl::Allow(const Evaluation& eval, const std::vector<Identity>
     if (identity.provider != nullptr) {
       mappings = &identity.provider->claim_to_headers;
       payload_header = &identity.provider->forward_payload_header;
-      if (!identity.provider->forward) {
-        switch (identity.location.where) {
-          case ExtractedToken::Where::kHeader:
-            d.remove_headers.push_back(AsciiLowercase(identity.location.name));
-            break;
-          case ExtractedToken::Where::kCookie:
-            drop_cookies.push_back(identity.location.name);
-            break;
-          case ExtractedToken::Where::kParam:
-            drop_params.push_back(identity.location.name);
-            break;
-        }
-      }
       if (payload_header->has_value()) {
         d.set_headers.emplace_back(**payload_header,
                                    Base64UrlEncode(identity.token.claims_json()));
@@ -229,8 +254,10 @@ Decision Engine::Impl::Allow(const Evaluation& eval, const std::vector<Identity>
         d.set_headers.emplace_back(*login.forward_payload_header,
                                    Base64UrlEncode(identity.session->claims_json));
       }
+      // The session is the identity: an Authorization header the client
+      // sent was never checked, and an upstream may believe it was.
+      d.remove_headers.push_back("authorization");
       if (login.forward_bearer_token && !identity.session->access_token.empty()) {
-        d.remove_headers.push_back("authorization");
         d.set_headers.emplace_back("authorization",
                                    StrCat("Bearer ", identity.session->access_token));
       }
@@ -243,7 +270,7 @@ Decision Engine::Impl::Allow(const Evaluation& eval, const std::vector<Identity>
   // authgate's own cookies never reach the upstream.
   bool removed_any = false;
   std::string cookie_header = RemoveCookies(eval.jar, [&](std::string_view name) {
-    bool remove = sessions->OwnsCookie(name) || IsFlowCookie(name) ||
+    bool remove = IsOwnCookie(name) ||
                   std::find(drop_cookies.begin(), drop_cookies.end(), name) != drop_cookies.end();
     removed_any |= remove;
     return remove;

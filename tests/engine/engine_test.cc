@@ -834,6 +834,148 @@ TEST_F(BearerTest, AllowMissingPassesWithoutTokenButNotWithABadOne) {
   EXPECT_EQ(engine_->Evaluate(Api({"Bearer x.y.z"}, "/maybe")).status, 401);
 }
 
+// ---- tokens that did not verify never reach the upstream ----
+
+// What the upstream receives when a host carries out an allow decision as
+// decision.h says: the request's headers without remove_headers, then
+// set_headers, sent to upstream_target.
+struct UpstreamRequest {
+  std::string target;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  // Whether `text` appears anywhere the upstream can read it.
+  bool Carries(std::string_view text) const {
+    if (target.find(text) != std::string::npos) return true;
+    for (const auto& [name, value] : headers) {
+      if (value.find(text) != std::string::npos) return true;
+    }
+    return false;
+  }
+};
+
+UpstreamRequest Forward(const Request& request, const Decision& d) {
+  UpstreamRequest upstream;
+  upstream.target = d.upstream_target;
+  for (const auto& header : request.headers) {
+    bool removed = false;
+    for (const std::string& name : d.remove_headers) removed |= EqualsIgnoreCase(header.first, name);
+    if (!removed) upstream.headers.push_back(header);
+  }
+  for (const auto& header : d.set_headers) upstream.headers.push_back(header);
+  return upstream;
+}
+
+// Providers reading tokens from a header, a cookie and a query parameter,
+// and one whose verified tokens are forwarded; every route lets failed
+// tokens through.
+std::string OptionalTokenConfig() {
+  return R"({
+    "jwt": {"providers": {
+      "header": {"issuer": "https://idp.test", "audiences": ["api"], "typ": "at+jwt"},
+      "cookie": {"issuer": "https://idp.test", "audiences": ["api"], "typ": "at+jwt",
+                 "from_cookies": ["api_token"]},
+      "param": {"issuer": "https://idp.test", "audiences": ["api"], "typ": "at+jwt",
+                "from_params": ["access_token"]},
+      "kept": {"issuer": "https://idp.test", "audiences": ["api"], "typ": "at+jwt",
+               "from_headers": [{"name": "X-Api-Token"}], "forward": true}}},
+    "rules": [
+      {"match": {"prefix": "/header"}, "requires": {"jwt": ["header"], "allow_missing_or_failed": true}},
+      {"match": {"prefix": "/cookie"}, "requires": {"jwt": ["cookie"], "allow_missing_or_failed": true}},
+      {"match": {"prefix": "/param"}, "requires": {"jwt": ["param"], "allow_missing_or_failed": true}},
+      {"match": {"prefix": "/kept"}, "requires": {"jwt": ["kept"], "allow_missing_or_failed": true}}
+    ]})";
+}
+
+class FailedTokenTest : public BearerTest {
+ protected:
+  std::string Signed(std::string_view issuer, int64_t expires_in) {
+    int64_t now = absl::ToUnixSeconds(clock_.Now());
+    return idp_.AccessToken(StrCat(R"({"iss":")", issuer, R"(","sub":"svc-1","aud":"api","iat":)",
+                                   now - 600, R"(,"exp":)", now + expires_in, "}"));
+  }
+  // Tokens that must not verify, by what is wrong with them.
+  std::vector<std::pair<std::string, std::string>> FailedTokens() {
+    std::string forged = Signed("https://idp.test", 300);
+    forged[forged.size() - 5] = forged[forged.size() - 5] == 'A' ? 'B' : 'A';
+    return {{"forged", forged},
+            {"expired", Signed("https://idp.test", -300)},
+            {"wrong issuer", Signed("https://evil.test", 300)}};
+  }
+};
+
+TEST_F(FailedTokenTest, FailedHeaderTokenIsNotForwarded) {
+  Start(OptionalTokenConfig());
+  for (const auto& [what, token] : FailedTokens()) {
+    Request r = Api({"Bearer " + token}, "/header/x");
+    Decision d = engine_->Evaluate(r);
+    ASSERT_EQ(d.action, Decision::Action::kAllow) << what << ": " << d.detail;
+    EXPECT_FALSE(Forward(r, d).Carries(token)) << what;
+  }
+}
+
+TEST_F(FailedTokenTest, FailedCookieTokenIsNotForwarded) {
+  Start(OptionalTokenConfig());
+  for (const auto& [what, token] : FailedTokens()) {
+    Request r = Api({}, "/cookie/x");
+    r.headers.emplace_back("Cookie", "theme=dark; api_token=" + token);
+    Decision d = engine_->Evaluate(r);
+    ASSERT_EQ(d.action, Decision::Action::kAllow) << what << ": " << d.detail;
+    UpstreamRequest upstream = Forward(r, d);
+    EXPECT_FALSE(upstream.Carries(token)) << what;
+    EXPECT_EQ(HeaderOf(upstream.headers, "cookie"), "theme=dark") << what;
+  }
+}
+
+TEST_F(FailedTokenTest, FailedQueryTokenIsNotForwarded) {
+  Start(OptionalTokenConfig());
+  for (const auto& [what, token] : FailedTokens()) {
+    Request r = Api({}, StrCat("/param/x?page=2&access_token=", token));
+    Decision d = engine_->Evaluate(r);
+    ASSERT_EQ(d.action, Decision::Action::kAllow) << what << ": " << d.detail;
+    EXPECT_FALSE(Forward(r, d).Carries(token)) << what;
+    EXPECT_EQ(d.upstream_target, "/param/x?page=2") << what;
+  }
+}
+
+TEST_F(FailedTokenTest, VerifiedTokenOfAForwardingProviderIsKeptAFailedOneIsNot) {
+  Start(OptionalTokenConfig());
+  std::string valid = Signed("https://idp.test", 300);
+  Request good = Api({}, "/kept/x");
+  good.headers.emplace_back("X-Api-Token", valid);
+  Decision allowed = engine_->Evaluate(good);
+  ASSERT_EQ(allowed.action, Decision::Action::kAllow) << allowed.detail;
+  EXPECT_EQ(HeaderOf(Forward(good, allowed).headers, "x-api-token"), valid);
+
+  std::string expired = Signed("https://idp.test", -300);
+  Request bad = Api({}, "/kept/x");
+  bad.headers.emplace_back("X-Api-Token", expired);
+  Decision passed = engine_->Evaluate(bad);
+  ASSERT_EQ(passed.action, Decision::Action::kAllow) << passed.detail;
+  EXPECT_FALSE(Forward(bad, passed).Carries(expired));
+}
+
+TEST_F(FailedTokenTest, EngineWithoutLoginLeavesTheClientsCookiesAlone) {
+  Start(OptionalTokenConfig());
+  Request r = Api({}, "/header/x");
+  r.headers.emplace_back("Cookie", "theme=dark; lang=en");
+  Decision d = engine_->Evaluate(r);
+  ASSERT_EQ(d.action, Decision::Action::kAllow) << d.detail;
+  EXPECT_EQ(HeaderOf(Forward(r, d).headers, "cookie"), "theme=dark; lang=en");
+}
+
+TEST_F(BearerTest, ClientAuthorizationIsRemovedOnLoginRoutes) {
+  std::string config = Config();
+  config.replace(config.find("\"forward_bearer_token\": true"), 28, "\"forward_bearer_token\": false");
+  Start(config);
+  Browser browser;
+  Login(browser);
+  Request r = browser.Get("/private");
+  r.headers.emplace_back("Authorization", "Bearer " + Token());
+  Decision d = engine_->Evaluate(r);
+  ASSERT_EQ(d.action, Decision::Action::kAllow) << d.detail;
+  EXPECT_FALSE(HeaderOf(Forward(r, d).headers, "authorization"));
+}
+
 // ---- the engine itself ----
 
 TEST_F(EngineTest, EvaluateAsyncAnswersInlineWhenNoNetworkIsNeeded) {

@@ -212,6 +212,12 @@ struct Engine::Impl {
 
   bool IsFlowCookie(std::string_view name) const;
 
+  // IsOwnCookie tells whether `name` is one of authgate's cookies (the
+  // session's parts, the login cookies); none without a login.
+  bool IsOwnCookie(std::string_view name) const {
+    return sessions != nullptr && (sessions->OwnsCookie(name) || IsFlowCookie(name));
+  }
+
   Decision CallbackFailure(Reason reason, std::string detail,
                            std::optional<std::string> flow_cookie) const;
 
