@@ -28,7 +28,9 @@ static_assert(static_cast<uint32_t>(authgate::Reason::kLifetimeTooLong) ==
                       AUTHGATE_REASON_LIFETIME_TOO_LONG &&
                   static_cast<uint32_t>(authgate::Reason::kProviderUnavailable) ==
                       AUTHGATE_REASON_PROVIDER_UNAVAILABLE &&
-                  authgate::kMaxReason == AUTHGATE_REASON_PROVIDER_UNAVAILABLE,
+                  static_cast<uint32_t>(authgate::Reason::kInvalidMethod) ==
+                      AUTHGATE_REASON_INVALID_METHOD &&
+                  authgate::kMaxReason == AUTHGATE_REASON_INVALID_METHOD,
               "the C reasons must mirror authgate::Reason");
 
 struct authgate_verifier {

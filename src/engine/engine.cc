@@ -67,6 +67,11 @@ std::optional<std::string> ClaimText(JsonValue claims, const std::vector<std::st
   return std::nullopt;
 }
 
+// Headers that make Rails, Express and Symfony serve a POST as the method
+// they name: a DELETE that no DELETE rule saw.
+constexpr std::string_view kMethodOverrideHeaders[] = {"x-http-method-override", "x-http-method",
+                                                       "x-method-override"};
+
 // IsForwardedVerifiedToken tells whether `token` is where one of
 // `identities` was verified, for a provider with `forward: true`.
 bool IsForwardedVerifiedToken(const ExtractedToken& token,
@@ -110,6 +115,14 @@ Decision Page(int status, Outcome outcome, Reason reason, std::string detail,
 }  // namespace internal
 
 void Engine::Impl::Start(const Request& request, Finish finish) const {
+  // Before anything else, the callback and sign-out paths included: an
+  // upstream that uppercases the method would serve "post" as the POST that
+  // every POST rule was written for.
+  if (!IsUpperCaseMethod(request.method)) {
+    return finish(Page(400, Outcome::kBadRequest, Reason::kInvalidMethod,
+                       "the method has a lower-case letter or is not an HTTP token",
+                       "Bad request", "The request method is not acceptable."));
+  }
   auto eval = std::make_shared<Evaluation>();
   eval->request = request;
   absl::StatusOr<std::string> path = NormalizePath(request.Path());
@@ -210,9 +223,9 @@ Decision Engine::Impl::Allow(const Evaluation& eval, const std::vector<Identity>
   d.outcome = Outcome::kAllowed;
   d.rule = eval.rule != nullptr ? eval.rule->name : "";
   d.upstream_target = eval.upstream_target;
-  // Client-sent copies of every identity header go first, whatever the
-  // route: the upstream must be able to trust them.
-  d.remove_headers = identity_headers;
+  // Client-sent copies of every identity header, and method overrides, go
+  // first, whatever the route: the upstream must be able to trust them.
+  d.remove_headers = always_removed_headers;
   std::vector<std::string> drop_cookies;
   std::vector<std::string> drop_params;
   // Every token the rule's providers read leaves the request unless it
@@ -339,12 +352,13 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(std::string_view json,
     }
     impl->providers.push_back(Impl::Provider{&provider, std::move(*verifier)});
   }
-  auto add_header = [&](const std::string& name) {
-    if (std::find(impl->identity_headers.begin(), impl->identity_headers.end(), name) ==
-        impl->identity_headers.end()) {
-      impl->identity_headers.push_back(name);
+  std::vector<std::string>& removed = impl->always_removed_headers;
+  auto add_header = [&](std::string_view name) {
+    if (std::find(removed.begin(), removed.end(), name) == removed.end()) {
+      removed.emplace_back(name);
     }
   };
+  for (std::string_view name : kMethodOverrideHeaders) add_header(name);
   for (const JwtProviderConfig& provider : c.providers) {
     for (const ClaimToHeader& mapping : provider.claim_to_headers) add_header(mapping.header);
     if (provider.forward_payload_header) add_header(*provider.forward_payload_header);

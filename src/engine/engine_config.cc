@@ -412,11 +412,16 @@ absl::StatusOr<EngineConfig> ParseEngineConfig(std::string_view json,
   for (const JwtProviderConfig& provider : config.providers) {
     provider_names.push_back(provider.name);
   }
+  bool case_insensitive_paths = false;
+  if (absl::Status s = root->GetBool("rules_case_insensitive", &case_insensitive_paths); !s.ok()) {
+    return s;
+  }
   JsonValue rules = root->Get("rules");
   if (!rules.valid()) {
     return root->Error("rules", "is required (a request no rule matches is denied)");
   }
-  absl::StatusOr<RouteTable> table = RouteTable::Parse(rules, "rules", provider_names);
+  absl::StatusOr<RouteTable> table =
+      RouteTable::Parse(rules, "rules", provider_names, case_insensitive_paths);
   if (!table.ok()) return table.status();
   config.rules = std::move(*table);
   for (size_t i = 0; i < config.rules.rules().size(); ++i) {

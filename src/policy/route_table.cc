@@ -101,8 +101,7 @@ absl::Status ParseMethods(JsonValue methods, const std::string& path, RouteRule*
       return PathError(element_path, "must be an HTTP method name");
     }
     // Methods are case-sensitive (RFC 9110 9.1): "get" would never match a GET.
-    if (std::any_of(method.string().begin(), method.string().end(),
-                    [](char c) { return c >= 'a' && c <= 'z'; })) {
+    if (!IsUpperCaseMethod(method.string())) {
       return PathError(element_path, "must be uppercase (methods are case-sensitive)");
     }
     rule->methods.emplace_back(method.string());
@@ -110,7 +109,8 @@ absl::Status ParseMethods(JsonValue methods, const std::string& path, RouteRule*
   return absl::OkStatus();
 }
 
-absl::Status ParseMatch(JsonValue value, std::string path, RouteRule* rule) {
+absl::Status ParseMatch(JsonValue value, std::string path, bool case_insensitive_paths,
+                        RouteRule* rule) {
   absl::StatusOr<ConfigObject> match = ConfigObject::Open(value, std::move(path));
   if (!match.ok()) return match.status();
   std::optional<std::string> exact, prefix, regex, host;
@@ -136,6 +136,7 @@ absl::Status ParseMatch(JsonValue value, std::string path, RouteRule* rule) {
   if (regex) {
     RE2::Options options;
     options.set_log_errors(false);
+    options.set_case_sensitive(!case_insensitive_paths);
     auto compiled = std::make_shared<const re2::RE2>(*regex, options);
     if (!compiled->ok()) {
       return match->Error("regex", StrCat("invalid regular expression: ", compiled->error()));
@@ -245,7 +246,8 @@ absl::Status ParseRequirement(JsonValue value, std::string path,
 }
 
 absl::Status ParseRule(JsonValue value, size_t index, std::string_view path,
-                       const std::vector<std::string>& known_providers, RouteRule* rule) {
+                       const std::vector<std::string>& known_providers,
+                       bool case_insensitive_paths, RouteRule* rule) {
   const std::string rule_path = StrCat(path, "[", index, "]");
   absl::StatusOr<ConfigObject> object = ConfigObject::Open(value, rule_path);
   if (!object.ok()) return object.status();
@@ -258,8 +260,12 @@ absl::Status ParseRule(JsonValue value, size_t index, std::string_view path,
 
   if (name && name->empty()) return object->Error("name", "must not be empty");
   rule->name = name ? *name : rule_path;
+  rule->case_insensitive_paths = case_insensitive_paths;
   if (match.valid()) {
-    if (absl::Status s = ParseMatch(match, object->Path("match"), rule); !s.ok()) return s;
+    if (absl::Status s = ParseMatch(match, object->Path("match"), case_insensitive_paths, rule);
+        !s.ok()) {
+      return s;
+    }
   }
   if (!requirement.valid()) {
     return object->Error("requires", "is required (\"none\" to let every request through)");
@@ -289,12 +295,21 @@ absl::Status ParseRule(JsonValue value, size_t index, std::string_view path,
 
 }  // namespace
 
+bool IsUpperCaseMethod(std::string_view method) {
+  return !method.empty() && std::all_of(method.begin(), method.end(), [](char c) {
+    return IsTokenChar(c) && !(c >= 'a' && c <= 'z');
+  });
+}
+
 bool RouteRule::Matches(std::string_view method, std::string_view host_header,
                         std::string_view normalized_path) const {
-  if (exact_path && normalized_path != *exact_path) return false;
+  auto same = [this](std::string_view a, std::string_view b) {
+    return case_insensitive_paths ? EqualsIgnoreCase(a, b) : a == b;
+  };
+  if (exact_path && !same(normalized_path, *exact_path)) return false;
   if (prefix && !prefix->empty()) {
     // Whole segments only: "/public" must not match "/publicity".
-    if (normalized_path.substr(0, prefix->size()) != *prefix) return false;
+    if (!same(normalized_path.substr(0, prefix->size()), *prefix)) return false;
     if (normalized_path.size() > prefix->size() && normalized_path[prefix->size()] != '/') {
       return false;
     }
@@ -311,7 +326,8 @@ bool RouteRule::Matches(std::string_view method, std::string_view host_header,
 }
 
 absl::StatusOr<RouteTable> RouteTable::Parse(JsonValue rules, std::string_view path,
-                                             const std::vector<std::string>& known_providers) {
+                                             const std::vector<std::string>& known_providers,
+                                             bool case_insensitive_paths) {
   if (!rules.is_array()) return PathError(path, "must be a list of rules");
   if (rules.size() == 0) {
     return PathError(path, "must not be empty (a request no rule matches is denied)");
@@ -321,7 +337,11 @@ absl::StatusOr<RouteTable> RouteTable::Parse(JsonValue rules, std::string_view p
   size_t index = 0;
   for (JsonValue value : rules.elements()) {
     RouteRule rule;
-    if (absl::Status s = ParseRule(value, index, path, known_providers, &rule); !s.ok()) return s;
+    if (absl::Status s =
+            ParseRule(value, index, path, known_providers, case_insensitive_paths, &rule);
+        !s.ok()) {
+      return s;
+    }
     if (!names.insert(rule.name).second) {
       std::string message = "duplicate rule name ";
       JsonQuote(rule.name, &message);

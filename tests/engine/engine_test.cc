@@ -68,6 +68,35 @@ std::optional<std::string> HeaderOf(const std::vector<std::pair<std::string, std
   return std::nullopt;
 }
 
+// What the upstream receives when a host carries out an allow decision as
+// decision.h says: the request's headers without remove_headers, then
+// set_headers, sent to upstream_target.
+struct UpstreamRequest {
+  std::string target;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  // Whether `text` appears anywhere the upstream can read it.
+  bool Carries(std::string_view text) const {
+    if (target.find(text) != std::string::npos) return true;
+    for (const auto& [name, value] : headers) {
+      if (value.find(text) != std::string::npos) return true;
+    }
+    return false;
+  }
+};
+
+UpstreamRequest Forward(const Request& request, const Decision& d) {
+  UpstreamRequest upstream;
+  upstream.target = d.upstream_target;
+  for (const auto& header : request.headers) {
+    bool removed = false;
+    for (const std::string& name : d.remove_headers) removed |= EqualsIgnoreCase(header.first, name);
+    if (!removed) upstream.headers.push_back(header);
+  }
+  for (const auto& header : d.set_headers) upstream.headers.push_back(header);
+  return upstream;
+}
+
 std::vector<std::string> SetCookies(const Decision& d) {
   std::vector<std::string> out;
   for (const auto& [key, value] : d.response_headers) {
@@ -836,35 +865,6 @@ TEST_F(BearerTest, AllowMissingPassesWithoutTokenButNotWithABadOne) {
 
 // ---- tokens that did not verify never reach the upstream ----
 
-// What the upstream receives when a host carries out an allow decision as
-// decision.h says: the request's headers without remove_headers, then
-// set_headers, sent to upstream_target.
-struct UpstreamRequest {
-  std::string target;
-  std::vector<std::pair<std::string, std::string>> headers;
-
-  // Whether `text` appears anywhere the upstream can read it.
-  bool Carries(std::string_view text) const {
-    if (target.find(text) != std::string::npos) return true;
-    for (const auto& [name, value] : headers) {
-      if (value.find(text) != std::string::npos) return true;
-    }
-    return false;
-  }
-};
-
-UpstreamRequest Forward(const Request& request, const Decision& d) {
-  UpstreamRequest upstream;
-  upstream.target = d.upstream_target;
-  for (const auto& header : request.headers) {
-    bool removed = false;
-    for (const std::string& name : d.remove_headers) removed |= EqualsIgnoreCase(header.first, name);
-    if (!removed) upstream.headers.push_back(header);
-  }
-  for (const auto& header : d.set_headers) upstream.headers.push_back(header);
-  return upstream;
-}
-
 // Providers reading tokens from a header, a cookie and a query parameter,
 // and one whose verified tokens are forwarded; every route lets failed
 // tokens through.
@@ -974,6 +974,97 @@ TEST_F(BearerTest, ClientAuthorizationIsRemovedOnLoginRoutes) {
   Decision d = engine_->Evaluate(r);
   ASSERT_EQ(d.action, Decision::Action::kAllow) << d.detail;
   EXPECT_FALSE(HeaderOf(Forward(r, d).headers, "authorization"));
+}
+
+// ---- methods ----
+
+TEST_F(EngineTest, MethodWithALowerCaseLetterIsRefusedBeforeAnythingElse) {
+  Start();
+  Browser browser;
+  Login(browser);
+  for (const char* method : {"post", "Get", "deletE"}) {
+    for (const char* target : {"/public/x", "/private", "/callback?code=c&state=s", "/signout"}) {
+      Request r = browser.Get(target);
+      r.method = method;
+      Decision d = engine_->Evaluate(r);
+      EXPECT_EQ(d.action, Decision::Action::kRespond) << method << " " << target;
+      EXPECT_EQ(d.status, 400) << method << " " << target;
+      EXPECT_EQ(d.reason, Reason::kInvalidMethod) << method << " " << target;
+      EXPECT_THAT(SetCookies(d), IsEmpty()) << "nothing signed out: " << method << " " << target;
+    }
+  }
+  EXPECT_EQ(engine_->Evaluate(browser.Get("/private")).action, Decision::Action::kAllow);
+}
+
+TEST_F(EngineTest, MethodThatIsNotAnHttpTokenIsRefused) {
+  Start();
+  Browser browser;
+  for (const char* method : {"", "GET /", "GE\tT", "GET\r\nX-Injected: 1", "G\xC3\x89T", "\"GET\"",
+                             "GET,POST"}) {
+    Request r = browser.Get("/public/x");
+    r.method = method;
+    Decision d = engine_->Evaluate(r);
+    EXPECT_EQ(d.status, 400) << method;
+    EXPECT_EQ(d.reason, Reason::kInvalidMethod) << method;
+  }
+  for (const char* method : {"GET", "PROPFIND", "M-SEARCH", "BREW"}) {
+    Request r = browser.Get("/public/x");
+    r.method = method;
+    EXPECT_EQ(engine_->Evaluate(r).action, Decision::Action::kAllow) << method;
+  }
+}
+
+TEST_F(BearerTest, MethodOverrideHeadersNeverReachTheUpstream) {
+  Start();
+  Browser browser;
+  Login(browser);
+  Request public_page = browser.Get("/public/x");
+  Request session_page = browser.Get("/private");
+  Request api = Api({"Bearer " + Token()});
+  for (Request* r : {&public_page, &session_page, &api}) {
+    r->method = "POST";
+    r->headers.emplace_back("X-HTTP-Method-Override", "DELETE");
+    r->headers.emplace_back("x-http-method", "DELETE");
+    r->headers.emplace_back("X-Method-Override", "DELETE");
+    Decision d = engine_->Evaluate(*r);
+    ASSERT_EQ(d.action, Decision::Action::kAllow) << r->target << ": " << d.detail;
+    EXPECT_FALSE(Forward(*r, d).Carries("DELETE")) << r->target;
+  }
+}
+
+// Rules for lower-case paths in front of an upstream whose router ignores
+// case (Express, ASP.NET Core).
+std::string LowerCaseRules(bool case_insensitive) {
+  return StrCat(R"({
+    "jwt": {"providers": {"idp": {"issuer": "https://idp.test", "audiences": ["api"]}}},
+    "rules_case_insensitive": )", case_insensitive ? "true" : "false", R"(,
+    "rules": [
+      {"match": {"prefix": "/admin"}, "requires": {"jwt": ["idp"]}},
+      {"match": {"path": "/settings"}, "requires": {"jwt": ["idp"]}},
+      {"match": {"regex": "^/reports/[a-z]+$"}, "requires": {"jwt": ["idp"]}},
+      {"match": {"prefix": "/"}, "requires": "none"}
+    ]})");
+}
+
+TEST_F(BearerTest, UpperCasePathsBypassLowerCaseRulesUnlessRulesAreCaseInsensitive) {
+  Start(LowerCaseRules(/*case_insensitive=*/true));
+  for (const char* target : {"/admin", "/ADMIN", "/Admin/users", "/SETTINGS", "/Reports/Annual"}) {
+    Decision d = engine_->Evaluate(Api({}, target));
+    EXPECT_EQ(d.status, 401) << target;
+    EXPECT_EQ(d.reason, Reason::kTokenMissing) << target;
+  }
+  Decision forwarded = engine_->Evaluate(Api({"Bearer " + Token()}, "/ADMIN/Users?x=1"));
+  ASSERT_EQ(forwarded.action, Decision::Action::kAllow) << forwarded.detail;
+  EXPECT_EQ(forwarded.upstream_target, "/ADMIN/Users?x=1") << "the path is forwarded as sent";
+  EXPECT_EQ(engine_->Evaluate(Api({}, "/administration")).action, Decision::Action::kAllow)
+      << "still whole segments";
+
+  std::unique_ptr<Engine> exact = Make(LowerCaseRules(/*case_insensitive=*/false));
+  ASSERT_NE(exact, nullptr);
+  EXPECT_EQ(exact->Evaluate(Api({}, "/admin")).status, 401);
+  for (const char* target : {"/ADMIN", "/Admin/users", "/SETTINGS", "/Reports/Annual"}) {
+    EXPECT_EQ(exact->Evaluate(Api({}, target)).action, Decision::Action::kAllow) << target;
+  }
 }
 
 // ---- the engine itself ----

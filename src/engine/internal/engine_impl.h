@@ -104,7 +104,8 @@ struct Engine::Impl {
   std::unique_ptr<SessionStore> sessions;
   std::unique_ptr<OidcClient> oidc;
   std::vector<Provider> providers;
-  std::vector<std::string> identity_headers;  // stripped from every request
+  // Removed from every allowed request: the identity headers, method overrides.
+  std::vector<std::string> always_removed_headers;
   std::string flow_cookie_prefix;
   mutable Counters counters;
 

@@ -1,0 +1,48 @@
+// Copyright authgate authors. SPDX-License-Identifier: Apache-2.0
+//
+// The engine's configuration document: the keys of the hardening settings,
+// their errors (which name the key) and the warnings about risky settings.
+
+#include "engine/engine_config.h"
+
+#include <string>
+#include <string_view>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "text.h"
+
+namespace authgate {
+namespace {
+
+using ::testing::HasSubstr;
+
+absl::StatusOr<EngineConfig> Parse(std::string_view json) {
+  return ParseEngineConfig(json, [](std::string_view) { return std::optional<std::string>(); });
+}
+
+std::string ErrorOf(std::string_view json) {
+  absl::StatusOr<EngineConfig> config = Parse(json);
+  EXPECT_FALSE(config.ok()) << "accepted " << json;
+  return std::string(config.status().message());
+}
+
+constexpr std::string_view kJwtOnly = R"(
+  "jwt": {"providers": {"idp": {"issuer": "https://idp.test", "audiences": ["api"],
+                                "jwks": {"kty": "oct",
+                                         "k": "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTMyYnl0ZXMh"}}}},
+  "rules": [{"match": {"prefix": "/admin"}, "requires": {"jwt": ["idp"]}}])";
+
+TEST(EngineConfigTest, RulesCaseInsensitiveIsABoolean) {
+  absl::StatusOr<EngineConfig> on = Parse(StrCat("{\"rules_case_insensitive\": true,", kJwtOnly, "}"));
+  ASSERT_TRUE(on.ok()) << on.status();
+  EXPECT_NE(on->rules.Match("GET", "app.test", "/ADMIN"), nullptr);
+  absl::StatusOr<EngineConfig> off = Parse(StrCat("{", kJwtOnly, "}"));
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_EQ(off->rules.Match("GET", "app.test", "/ADMIN"), nullptr);
+  EXPECT_THAT(ErrorOf(StrCat("{\"rules_case_insensitive\": \"yes\",", kJwtOnly, "}")),
+              HasSubstr("rules_case_insensitive"));
+}
+
+}  // namespace
+}  // namespace authgate
