@@ -347,6 +347,12 @@ absl::Status ReadJwt(ConfigObject& root, EngineConfig* config) {
         !s.ok()) {
       return s;
     }
+    if (provider.options.claims.audiences.empty()) {
+      config->warnings.push_back(StrCat(
+          "jwt.providers.", provider.name, ": no audiences, so a token ", provider.issuer,
+          " issued for any other application (another API, any of its clients) is accepted; "
+          "set audiences to the identifier this API's tokens carry in aud"));
+    }
     config->providers.push_back(std::move(provider));
   }
   return jwt->CheckAllKeysKnown();

@@ -44,5 +44,23 @@ TEST(EngineConfigTest, RulesCaseInsensitiveIsABoolean) {
               HasSubstr("rules_case_insensitive"));
 }
 
+TEST(EngineConfigTest, ProviderWithoutAudiencesIsWarnedAbout) {
+  absl::StatusOr<EngineConfig> config = Parse(R"({
+    "jwt": {"providers": {
+      "checked": {"issuer": "https://a.test", "audiences": ["api"],
+                  "jwks": {"kty": "oct", "k": "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTMyYnl0ZXMh"}},
+      "open": {"issuer": "https://b.test",
+               "jwks": {"kty": "oct", "k": "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTMyYnl0ZXMh"}}}},
+    "rules": [{"requires": {"jwt": ["checked", "open"]}}]})");
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->warnings.size(), 1u);
+  EXPECT_THAT(config->warnings[0], HasSubstr("jwt.providers.open"));
+  EXPECT_THAT(config->warnings[0], HasSubstr("set audiences"));
+
+  absl::StatusOr<EngineConfig> quiet = Parse(StrCat("{", kJwtOnly, "}"));
+  ASSERT_TRUE(quiet.ok()) << quiet.status();
+  EXPECT_TRUE(quiet->warnings.empty());
+}
+
 }  // namespace
 }  // namespace authgate
