@@ -28,6 +28,8 @@ namespace {
 
 constexpr std::string_view kStateCookieBinding = "authgate-state";
 
+constexpr std::string_view kOutsideCookieDomain = "the host is outside session.cookie_domain";
+
 }  // namespace
 
 bool Engine::Impl::WantsRedirect(const Request& request) const {
@@ -46,9 +48,13 @@ bool Engine::Impl::WantsRedirect(const Request& request) const {
 
 void Engine::Impl::CheckSession(const std::shared_ptr<Evaluation>& eval, Finish finish) const {
   absl::Time now = Now();
+  if (!eval->cookie_scope) {
+    return finish(Unauthenticated(
+        *eval, Rejection{Reason::kSessionInvalid, std::string(kOutsideCookieDomain)}));
+  }
   Session session;
   Rejection why;
-  if (!sessions->Load(eval->jar, eval->host, now, &session, &why)) {
+  if (!sessions->Load(eval->jar, *eval->cookie_scope, now, &session, &why)) {
     return finish(Unauthenticated(*eval, std::move(why)));
   }
   if (session.access_token_expires_at - config.login->refresh_margin > now) {
@@ -98,7 +104,7 @@ Decision Engine::Impl::SessionAllowed(const Evaluation& eval, Session session, a
   if (force_save || touch) {
     session.last_seen = now;
     absl::StatusOr<std::vector<std::string>> saved =
-        sessions->Save(session, eval.host, now, eval.jar);
+        sessions->Save(session, *eval.cookie_scope, now, eval.jar);
     if (!saved.ok()) {
       return Unauthenticated(
           eval, Rejection{Reason::kSessionInvalid,
@@ -117,7 +123,9 @@ Decision Engine::Impl::Unauthenticated(const Evaluation& eval, Rejection why) co
   if (why.reason != Reason::kLoginRequired) clear = sessions->Clear(eval.jar);
   bool bearer_too = eval.rule != nullptr &&
                     eval.rule->requirement.kind == RequirementKind::kLoginOrJwt;
-  if (!WantsRedirect(eval.request)) {
+  // Outside the cookie domain a login could not complete: the browser
+  // refuses cookies for a domain its host is not in.
+  if (!eval.cookie_scope || !WantsRedirect(eval.request)) {
     Decision d = bearer_too ? Challenge(401, Outcome::kUnauthorized, why.reason,
                                         std::move(why.detail), "")
                             : Page(401, Outcome::kUnauthorized, why.reason,
@@ -134,7 +142,7 @@ Decision Engine::Impl::StartLogin(const Evaluation& eval, Rejection why,
   absl::Time now = Now();
   FlowState flow = oidc->NewFlow(eval.upstream_target, now);
   absl::Time expiry = now + config.session.login_timeout;
-  std::string state = SignValue(*keys, CookieBinding{kStateCookieBinding, eval.host}, expiry,
+  std::string state = SignValue(*keys, CookieBinding{kStateCookieBinding, *eval.cookie_scope}, expiry,
                                 flow.state_id);
   absl::StatusOr<std::string> url = oidc->AuthorizationUrl(flow, state);
   if (!url.ok()) {
@@ -153,7 +161,7 @@ Decision Engine::Impl::StartLogin(const Evaluation& eval, Rejection why,
   }
   std::string name = StrCat(flow_cookie_prefix, flow.state_id);
   std::string sealed =
-      SealValue(*keys, CookieBinding{name, eval.host}, expiry, SerializeFlowState(flow));
+      SealValue(*keys, CookieBinding{name, *eval.cookie_scope}, expiry, SerializeFlowState(flow));
   d.response_headers.emplace_back(
       "set-cookie",
       FormatSetCookie(name, sealed, config.session.attributes, config.session.login_timeout));
@@ -168,7 +176,7 @@ std::vector<std::string> Engine::Impl::PendingFlowsToDrop(const Evaluation& eval
     std::string plaintext;
     Rejection ignored;
     absl::Time created = absl::InfinitePast();
-    if (OpenSealedValue(*keys, CookieBinding{name, eval.host}, now, value, &plaintext,
+    if (OpenSealedValue(*keys, CookieBinding{name, *eval.cookie_scope}, now, value, &plaintext,
                         &ignored)) {
       absl::StatusOr<FlowState> flow = ParseFlowState(plaintext);
       if (flow.ok()) created = flow->created;
@@ -204,6 +212,10 @@ Decision Engine::Impl::CallbackFailure(Reason reason, std::string detail,
 }
 
 void Engine::Impl::HandleCallback(const std::shared_ptr<Evaluation>& eval, Finish finish) const {
+  if (!eval->cookie_scope) {
+    return finish(
+        CallbackFailure(Reason::kStateMismatch, std::string(kOutsideCookieDomain), std::nullopt));
+  }
   absl::Time now = Now();
   QueryParams params = ParseQueryString(eval->request.Query());
   std::optional<std::string> state, error;
@@ -213,8 +225,8 @@ void Engine::Impl::HandleCallback(const std::shared_ptr<Evaluation>& eval, Finis
   }
   std::string state_id;
   Rejection why;
-  if (!state || !VerifySignedValue(*keys, CookieBinding{kStateCookieBinding, eval->host}, now,
-                                   *state, &state_id, &why)) {
+  if (!state || !VerifySignedValue(*keys, CookieBinding{kStateCookieBinding, *eval->cookie_scope},
+                                   now, *state, &state_id, &why)) {
     if (error) {
       return finish(CallbackFailure(Reason::kAuthorizationError,
                                     StrCat("the provider answered error=", error->substr(0, 64)),
@@ -234,7 +246,7 @@ void Engine::Impl::HandleCallback(const std::shared_ptr<Evaluation>& eval, Finis
                                   std::nullopt));
   }
   std::string plaintext;
-  if (!OpenSealedValue(*keys, CookieBinding{cookie_name, eval->host}, now, *cookie, &plaintext,
+  if (!OpenSealedValue(*keys, CookieBinding{cookie_name, *eval->cookie_scope}, now, *cookie, &plaintext,
                        &why)) {
     return finish(CallbackFailure(Reason::kStateMismatch, StrCat("flow cookie: ", why.detail),
                                   cookie_name));
@@ -275,7 +287,7 @@ Decision Engine::Impl::CompleteLogin(const Evaluation& eval, const std::string& 
   session.last_seen = now;
   session.claims_json = std::string(result.id_token.claims_json());
   absl::StatusOr<std::vector<std::string>> cookies =
-      sessions->Save(session, eval.host, now, eval.jar);
+      sessions->Save(session, *eval.cookie_scope, now, eval.jar);
   if (!cookies.ok()) {
     return CallbackFailure(Reason::kSessionInvalid,
                            StrCat("cannot store the session: ", cookies.status().message()),
@@ -294,7 +306,8 @@ Decision Engine::Impl::CompleteLogin(const Evaluation& eval, const std::string& 
 Decision Engine::Impl::SignOut(const Evaluation& eval) const {
   Session session;
   Rejection ignored;
-  bool had_session = sessions->Load(eval.jar, eval.host, Now(), &session, &ignored);
+  bool had_session = eval.cookie_scope &&
+                     sessions->Load(eval.jar, *eval.cookie_scope, Now(), &session, &ignored);
   std::optional<std::string> logout =
       had_session ? oidc->LogoutUrl(session.id_token) : std::nullopt;
   Decision d = logout ? Respond(302, Outcome::kSignedOut, Reason::kNone, "")

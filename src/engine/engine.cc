@@ -17,6 +17,7 @@
 #include "net/query_string.h"
 #include "policy/claim_condition.h"
 #include "policy/path_normalizer.h"
+#include "session/cookie_scope.h"
 #include "session/set_cookie.h"
 #include "text.h"
 
@@ -136,10 +137,10 @@ void Engine::Impl::Start(const Request& request, Finish finish) const {
   eval->upstream_target = query.empty() && request.target.find('?') == std::string::npos
                               ? eval->path
                               : StrCat(eval->path, "?", query);
-  eval->host = AsciiLowercase(request.authority);
   eval->jar = CookieJar::FromRequest(request);
 
   if (config.login) {
+    eval->cookie_scope = CookieScope(request.authority, config.session.attributes.domain);
     if (eval->path == config.login->callback_path) return HandleCallback(eval, std::move(finish));
     if (eval->path == config.login->signout_path) return finish(SignOut(*eval));
   }

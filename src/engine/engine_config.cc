@@ -7,6 +7,7 @@
 #include "config_object.h"
 #include "jose/json.h"
 #include "net/url.h"
+#include "session/cookie_scope.h"
 #include "session/cookie_security.h"
 #include "session/set_cookie.h"
 #include "text.h"
@@ -174,8 +175,13 @@ absl::Status ReadSession(ConfigObject& root, bool required, SessionConfig* out) 
     }
     out->attributes.same_site = *text;
   }
-  if (absl::Status s = session->GetString("cookie_domain", &out->attributes.domain); !s.ok()) {
-    return s;
+  text.reset();
+  if (absl::Status s = session->GetString("cookie_domain", &text); !s.ok()) return s;
+  if (text) {
+    out->attributes.domain = NormalizeCookieDomain(*text);
+    if (!out->attributes.domain) {
+      return session->Error("cookie_domain", "must be a domain name such as example.com");
+    }
   }
   int64_t pending = out->max_pending_logins;
   if (absl::Status s = session->GetInteger("max_pending_logins", 1, 32, &pending); !s.ok()) {
@@ -275,6 +281,13 @@ absl::Status ReadLogin(ConfigObject& root, EngineConfig* config) {
   login.callback_path = std::string(redirect_path.substr(0, redirect_path.find('?')));
   if (login.callback_path == login.signout_path) {
     return oidc->Error("signout_path", "must differ from the path of redirect_uri");
+  }
+  const std::optional<std::string>& cookie_domain = config->session.attributes.domain;
+  if (cookie_domain && !IsWithinCookieDomain(redirect->host, *cookie_domain)) {
+    return absl::InvalidArgumentError(
+        StrCat("session.cookie_domain: the host of oidc.redirect_uri (", redirect->host,
+               ") is outside ", *cookie_domain, ", so the callback would never see the login "
+               "cookie"));
   }
   absl::StatusOr<CookieSecurity> security = DecideCookieSecurity(
       login.oidc.redirect_uri, login.oidc.allow_insecure_http, config->session.attributes.domain);

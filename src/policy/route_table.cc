@@ -7,6 +7,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "config_object.h"
+#include "net/url.h"
 #include "policy/path_normalizer.h"
 #include "text.h"
 
@@ -21,10 +22,6 @@ absl::Status PathError(std::string_view path, std::string_view message) {
 bool IsTokenChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
          std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-bool IsHostLabelChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
 }
 
 char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
@@ -43,28 +40,7 @@ bool IsValidHostPattern(std::string_view host) {
     });
   }
   if (host.substr(0, 2) == "*.") host.remove_prefix(2);
-  if (host.empty()) return false;
-  while (true) {
-    const size_t dot = host.find('.');
-    const std::string_view label = host.substr(0, dot);
-    if (label.empty() || !std::all_of(label.begin(), label.end(), IsHostLabelChar)) return false;
-    if (dot == std::string_view::npos) return true;
-    host.remove_prefix(dot + 1);
-  }
-}
-
-// The host of an authority: without the port, and without the trailing dot
-// of an absolute name ("api.example.com." is the same host to the upstream).
-std::string_view HostOfAuthority(std::string_view authority) {
-  std::string_view host = authority;
-  if (!host.empty() && host.front() == '[') {
-    const size_t close = host.find(']');
-    if (close != std::string_view::npos) host = host.substr(0, close + 1);
-  } else {
-    host = host.substr(0, host.find(':'));
-  }
-  if (!host.empty() && host.back() == '.') host.remove_suffix(1);
-  return host;
+  return IsDomainName(host);
 }
 
 bool HostMatches(std::string_view pattern, std::string_view authority) {

@@ -62,5 +62,34 @@ TEST(EngineConfigTest, ProviderWithoutAudiencesIsWarnedAbout) {
   EXPECT_TRUE(quiet->warnings.empty());
 }
 
+std::string WithCookieDomain(std::string_view domain,
+                             std::string_view redirect_uri = "https://app.example.test/callback") {
+  return StrCat(R"({"session": {"secret": "0123456789abcdef0123456789abcdef", "cookie_domain": )",
+                domain, R"(},
+    "oidc": {"issuer": "https://idp.test", "client_id": "c", "client_secret": "s",
+             "redirect_uri": ")", redirect_uri, R"(",
+             "authorization_endpoint": "https://idp.test/auth",
+             "token_endpoint": "https://idp.test/token", "jwks_uri": "https://idp.test/jwks"},
+    "rules": [{"requires": "login"}]})");
+}
+
+TEST(EngineConfigTest, CookieDomainIsNormalised) {
+  absl::StatusOr<EngineConfig> config = Parse(WithCookieDomain(R"(".Example.TEST")"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->session.attributes.domain, "example.test");
+  EXPECT_EQ(config->session.cookie_prefix, "__Secure-");
+}
+
+TEST(EngineConfigTest, CookieDomainMustBeADomainHoldingTheRedirectUri) {
+  for (std::string_view bad : {R"("")", R"(".")", R"("exa mple.test")", R"("example..test")",
+                               R"("example.test.")", R"(42)"}) {
+    EXPECT_THAT(ErrorOf(WithCookieDomain(bad)), HasSubstr("session.cookie_domain")) << bad;
+  }
+  EXPECT_THAT(ErrorOf(WithCookieDomain(R"("example.test")", "https://app.other.test/callback")),
+              HasSubstr("session.cookie_domain"));
+  EXPECT_THAT(ErrorOf(WithCookieDomain(R"("example.test")", "https://badexample.test/callback")),
+              HasSubstr("session.cookie_domain"));
+}
+
 }  // namespace
 }  // namespace authgate

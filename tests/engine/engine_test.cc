@@ -19,6 +19,7 @@
 namespace authgate {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -638,6 +639,71 @@ TEST_F(EngineTest, ConcurrentRequestsRefreshOnce) {
     EXPECT_EQ(HeaderOf(d.set_headers, "authorization"),
               HeaderOf(decisions[0].set_headers, "authorization"));
   }
+}
+
+// ---- a session shared across subdomains (session.cookie_domain) ----
+
+constexpr std::string_view kDomainSessionCookie = "__Secure-authgate_session";
+
+std::string CookieDomainConfig() {
+  std::string config = Config();
+  config.replace(config.find("\"lifetime\""), 0, "\"cookie_domain\": \".Example.TEST\", ");
+  config.replace(config.find("https://app.test/callback"), 25, "https://b.example.test/callback");
+  return config;
+}
+
+TEST_F(EngineTest, CookieDomainSharesTheLoginAndTheSessionAcrossSubdomains) {
+  Start(CookieDomainConfig());
+  Browser browser;
+  browser.host = "a.example.test";
+  std::string location = BeginLogin(browser, "/private/x");
+  ASSERT_FALSE(location.empty());
+  std::string code = idp_.Authorize(location);
+  // The provider sends the browser to the redirect URI, on another subdomain.
+  browser.host = "b.example.test";
+  Decision callback = engine_->Evaluate(browser.Get(StrCat(
+      "/callback?code=", code, "&state=", QueryParam(location, "state"), "&iss=https://idp.test")));
+  ASSERT_EQ(callback.outcome, Outcome::kLoggedIn) << callback.detail;
+  EXPECT_THAT(SetCookies(callback),
+              Contains(AllOf(HasSubstr(StrCat(kDomainSessionCookie, "=")),
+                             HasSubstr("; Domain=example.test;"))));
+  browser.Apply(callback);
+  for (const char* host : {"a.example.test", "b.example.test", "example.test", "C.Example.Test:8443"}) {
+    browser.host = host;
+    Decision d = engine_->Evaluate(browser.Get("/private"));
+    EXPECT_EQ(d.action, Decision::Action::kAllow) << host << ": " << d.detail;
+  }
+}
+
+TEST_F(EngineTest, CookieDomainSessionDoesNotOpenOutsideTheDomain) {
+  Start(CookieDomainConfig());
+  Browser browser;
+  browser.host = "b.example.test";
+  ASSERT_EQ(Login(browser).outcome, Outcome::kLoggedIn);
+  ASSERT_TRUE(browser.cookies.count(std::string(kDomainSessionCookie)));
+  // The session cookie copied to hosts the domain does not cover.
+  for (const char* host : {"example.test.evil", "evilexample.test", "evil.test", "test"}) {
+    browser.host = host;
+    Decision d = engine_->Evaluate(browser.Get("/private"));
+    EXPECT_EQ(d.action, Decision::Action::kRespond) << host;
+    EXPECT_EQ(d.status, 401) << host << ": a login could not complete there";
+    EXPECT_EQ(d.reason, Reason::kSessionInvalid) << host;
+    EXPECT_FALSE(HeaderOf(d.response_headers, "location")) << host;
+  }
+}
+
+TEST_F(EngineTest, CookieDomainLoginIsNotCompletedOutsideTheDomain) {
+  Start(CookieDomainConfig());
+  Browser browser;
+  browser.host = "a.example.test";
+  std::string location = BeginLogin(browser);
+  std::string code = idp_.Authorize(location);
+  browser.host = "evil.test";  // the state and the login cookie, replayed elsewhere
+  Decision d = engine_->Evaluate(browser.Get(StrCat(
+      "/callback?code=", code, "&state=", QueryParam(location, "state"), "&iss=https://idp.test")));
+  EXPECT_EQ(d.status, 400);
+  EXPECT_EQ(d.reason, Reason::kStateMismatch);
+  EXPECT_EQ(idp_.token_requests(), 0);
 }
 
 // ---- sign-out ----

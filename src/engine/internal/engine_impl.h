@@ -63,7 +63,9 @@ struct Evaluation {
   Request request;
   std::string path;             // normalised
   std::string upstream_target;  // normalised path and original query
-  std::string host;             // the authority, lowercase: what cookies are bound to
+  // What the cookies and `state` are bound to (session/cookie_scope.h);
+  // nullopt for a host outside session.cookie_domain.
+  std::optional<std::string> cookie_scope;
   CookieJar jar;
   const RouteRule* rule = nullptr;
 };
