@@ -142,8 +142,8 @@ Decision Engine::Impl::StartLogin(const Evaluation& eval, Rejection why,
   absl::Time now = Now();
   FlowState flow = oidc->NewFlow(eval.upstream_target, now);
   absl::Time expiry = now + config.session.login_timeout;
-  std::string state = SignValue(*keys, CookieBinding{kStateCookieBinding, *eval.cookie_scope}, expiry,
-                                flow.state_id);
+  std::string state = SignValue(*keys, CookieBinding{kStateCookieBinding, *eval.cookie_scope},
+                                expiry, flow.state_id);
   absl::StatusOr<std::string> url = oidc->AuthorizationUrl(flow, state);
   if (!url.ok()) {
     Decision d = Page(503, Outcome::kUnavailable, Reason::kProviderUnavailable,
@@ -246,8 +246,8 @@ void Engine::Impl::HandleCallback(const std::shared_ptr<Evaluation>& eval, Finis
                                   std::nullopt));
   }
   std::string plaintext;
-  if (!OpenSealedValue(*keys, CookieBinding{cookie_name, *eval->cookie_scope}, now, *cookie, &plaintext,
-                       &why)) {
+  if (!OpenSealedValue(*keys, CookieBinding{cookie_name, *eval->cookie_scope}, now, *cookie,
+                       &plaintext, &why)) {
     return finish(CallbackFailure(Reason::kStateMismatch, StrCat("flow cookie: ", why.detail),
                                   cookie_name));
   }

@@ -34,7 +34,8 @@ constexpr std::string_view kJwtOnly = R"(
   "rules": [{"match": {"prefix": "/admin"}, "requires": {"jwt": ["idp"]}}])";
 
 TEST(EngineConfigTest, RulesCaseInsensitiveIsABoolean) {
-  absl::StatusOr<EngineConfig> on = Parse(StrCat("{\"rules_case_insensitive\": true,", kJwtOnly, "}"));
+  absl::StatusOr<EngineConfig> on =
+      Parse(StrCat("{\"rules_case_insensitive\": true,", kJwtOnly, "}"));
   ASSERT_TRUE(on.ok()) << on.status();
   EXPECT_NE(on->rules.Match("GET", "app.test", "/ADMIN"), nullptr);
   absl::StatusOr<EngineConfig> off = Parse(StrCat("{", kJwtOnly, "}"));

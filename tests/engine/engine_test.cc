@@ -91,7 +91,9 @@ UpstreamRequest Forward(const Request& request, const Decision& d) {
   upstream.target = d.upstream_target;
   for (const auto& header : request.headers) {
     bool removed = false;
-    for (const std::string& name : d.remove_headers) removed |= EqualsIgnoreCase(header.first, name);
+    for (const std::string& name : d.remove_headers) {
+      removed |= EqualsIgnoreCase(header.first, name);
+    }
     if (!removed) upstream.headers.push_back(header);
   }
   for (const auto& header : d.set_headers) upstream.headers.push_back(header);
@@ -668,7 +670,8 @@ TEST_F(EngineTest, CookieDomainSharesTheLoginAndTheSessionAcrossSubdomains) {
               Contains(AllOf(HasSubstr(StrCat(kDomainSessionCookie, "=")),
                              HasSubstr("; Domain=example.test;"))));
   browser.Apply(callback);
-  for (const char* host : {"a.example.test", "b.example.test", "example.test", "C.Example.Test:8443"}) {
+  for (const char* host :
+       {"a.example.test", "b.example.test", "example.test", "C.Example.Test:8443"}) {
     browser.host = host;
     Decision d = engine_->Evaluate(browser.Get("/private"));
     EXPECT_EQ(d.action, Decision::Action::kAllow) << host << ": " << d.detail;
@@ -945,10 +948,14 @@ std::string OptionalTokenConfig() {
       "kept": {"issuer": "https://idp.test", "audiences": ["api"], "typ": "at+jwt",
                "from_headers": [{"name": "X-Api-Token"}], "forward": true}}},
     "rules": [
-      {"match": {"prefix": "/header"}, "requires": {"jwt": ["header"], "allow_missing_or_failed": true}},
-      {"match": {"prefix": "/cookie"}, "requires": {"jwt": ["cookie"], "allow_missing_or_failed": true}},
-      {"match": {"prefix": "/param"}, "requires": {"jwt": ["param"], "allow_missing_or_failed": true}},
-      {"match": {"prefix": "/kept"}, "requires": {"jwt": ["kept"], "allow_missing_or_failed": true}}
+      {"match": {"prefix": "/header"},
+       "requires": {"jwt": ["header"], "allow_missing_or_failed": true}},
+      {"match": {"prefix": "/cookie"},
+       "requires": {"jwt": ["cookie"], "allow_missing_or_failed": true}},
+      {"match": {"prefix": "/param"},
+       "requires": {"jwt": ["param"], "allow_missing_or_failed": true}},
+      {"match": {"prefix": "/kept"},
+       "requires": {"jwt": ["kept"], "allow_missing_or_failed": true}}
     ]})";
 }
 
@@ -1031,7 +1038,8 @@ TEST_F(FailedTokenTest, EngineWithoutLoginLeavesTheClientsCookiesAlone) {
 
 TEST_F(BearerTest, ClientAuthorizationIsRemovedOnLoginRoutes) {
   std::string config = Config();
-  config.replace(config.find("\"forward_bearer_token\": true"), 28, "\"forward_bearer_token\": false");
+  config.replace(config.find("\"forward_bearer_token\": true"), 28,
+                 "\"forward_bearer_token\": false");
   Start(config);
   Browser browser;
   Login(browser);
