@@ -16,10 +16,12 @@
 #include "session/sealed_value.h"
 #include "session/set_cookie.h"
 #include "session/signed_value.h"
+#include "session/signout_token.h"
 #include "text.h"
 
 namespace authgate {
 
+using internal::HtmlEscape;
 using internal::kClaimsLimits;
 using internal::Page;
 using internal::Respond;
@@ -29,6 +31,16 @@ namespace {
 constexpr std::string_view kStateCookieBinding = "authgate-state";
 
 constexpr std::string_view kOutsideCookieDomain = "the host is outside session.cookie_domain";
+
+// The query parameter of the confirmed sign-out (the engine reads no bodies).
+constexpr std::string_view kSignOutTokenParam = "confirm";
+
+// IsCrossSite tells whether the browser says the request comes from a page
+// of another site (Fetch Metadata).
+bool IsCrossSite(const Request& request) {
+  std::optional<std::string_view> site = request.Header("sec-fetch-site");
+  return site && EqualsIgnoreCase(*site, "cross-site");
+}
 
 }  // namespace
 
@@ -308,6 +320,12 @@ Decision Engine::Impl::SignOut(const Evaluation& eval) const {
   Rejection ignored;
   bool had_session = eval.cookie_scope &&
                      sessions->Load(eval.jar, *eval.cookie_scope, Now(), &session, &ignored);
+  // A link on another site must not log users out, while a plain GET of the
+  // sign-out path from the user's own navigation (same site, typed,
+  // bookmarked, or a client without Fetch Metadata) still does.
+  if (had_session && IsCrossSite(eval.request) && !IsConfirmedSignOut(eval, session)) {
+    return SignOutConfirmation(session);
+  }
   std::optional<std::string> logout =
       had_session ? oidc->LogoutUrl(session.id_token) : std::nullopt;
   Decision d = logout ? Respond(302, Outcome::kSignedOut, Reason::kNone, "")
@@ -324,6 +342,34 @@ Decision Engine::Impl::SignOut(const Evaluation& eval) const {
                                       FormatDeleteCookie(name, config.session.attributes));
     }
   }
+  return d;
+}
+
+bool Engine::Impl::IsConfirmedSignOut(const Evaluation& eval, const Session& session) const {
+  if (eval.request.method != "POST") return false;
+  for (const auto& [name, value] : ParseQueryString(eval.request.Query())) {
+    if (name == kSignOutTokenParam) return VerifySignOutToken(*keys, session.id, value);
+  }
+  return false;
+}
+
+Decision Engine::Impl::SignOutConfirmation(const Session& session) const {
+  Decision d = Respond(200, Outcome::kSignedOut, Reason::kNone,
+                       "cross-site sign-out request: confirmation asked");
+  d.response_headers.emplace_back("content-type", "text/html; charset=utf-8");
+  // A form and nothing else: no script, style, image or frame. No
+  // form-action either: the sign-out the form submits to redirects to the
+  // provider's end-session endpoint, which browsers would check against it.
+  d.response_headers.emplace_back("content-security-policy",
+                                  "default-src 'none'; base-uri 'none'; frame-ancestors 'none'");
+  d.response_headers.emplace_back("referrer-policy", "no-referrer");
+  std::string action = StrCat(config.login->signout_path, "?", kSignOutTokenParam, "=",
+                              SignOutToken(*keys, session.id));
+  d.body = StrCat(
+      "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Sign out?</title></head>\n"
+      "<body><h1>Sign out?</h1>\n<p>Another site asked to sign you out of this one.</p>\n"
+      "<form method=\"post\" action=\"",
+      HtmlEscape(action), "\"><button type=\"submit\">Sign out</button></form></body></html>\n");
   return d;
 }
 

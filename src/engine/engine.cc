@@ -23,25 +23,11 @@
 
 namespace authgate {
 
+using internal::HtmlEscape;
 using internal::Page;
 using internal::Respond;
 
 namespace {
-
-std::string HtmlEscape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
-    }
-  }
-  return out;
-}
 
 std::string HtmlPage(std::string_view title, std::string_view message) {
   return StrCat("<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>", HtmlEscape(title),
@@ -93,6 +79,21 @@ bool IsForwardedVerifiedToken(const ExtractedToken& token,
 }  // namespace
 
 namespace internal {
+
+std::string HtmlEscape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
 
 Decision Respond(int status, Outcome outcome, Reason reason, std::string detail) {
   Decision d;

@@ -726,6 +726,110 @@ TEST_F(EngineTest, SignOutClearsTheSessionAndLogsOutAtTheProvider) {
   EXPECT_EQ(engine_->Evaluate(browser.Get("/private")).status, 302);
 }
 
+// A sign-out request as a browser sends it from a page of `site`
+// ("cross-site", "same-site", "same-origin", "none"; "" sends no
+// Sec-Fetch-Site, as older browsers and other clients do).
+Request SignOutRequest(const Browser& browser, std::string_view site,
+                       std::string target = "/signout", std::string method = "GET") {
+  Request r = browser.Get(std::move(target));
+  r.method = std::move(method);
+  if (!site.empty()) r.headers.emplace_back("Sec-Fetch-Site", std::string(site));
+  return r;
+}
+
+bool SignedOut(const Decision& d) {
+  return d.outcome == Outcome::kSignedOut &&
+         std::any_of(d.response_headers.begin(), d.response_headers.end(), [](const auto& h) {
+           return h.first == "set-cookie" && h.second.rfind(StrCat(kSessionCookie, "=;"), 0) == 0;
+         });
+}
+
+// The action of the confirmation page's form: the sign-out path with its token.
+std::string ConfirmationAction(const Decision& page) {
+  const std::string marker = "action=\"";
+  size_t start = page.body.find(marker);
+  if (start == std::string::npos) return "";
+  start += marker.size();
+  return page.body.substr(start, page.body.find('"', start) - start);
+}
+
+TEST_F(EngineTest, CrossSiteSignOutAsksForConfirmation) {
+  Start();
+  Browser browser;
+  Login(browser);
+  Decision page = engine_->Evaluate(SignOutRequest(browser, "cross-site"));
+  EXPECT_EQ(page.action, Decision::Action::kRespond);
+  EXPECT_EQ(page.status, 200);
+  EXPECT_FALSE(SignedOut(page));
+  EXPECT_THAT(SetCookies(page), IsEmpty());
+  EXPECT_EQ(HeaderOf(page.response_headers, "cache-control"), "no-store");
+  EXPECT_THAT(HeaderOf(page.response_headers, "content-type").value_or(""), HasSubstr("text/html"));
+  std::string policy = HeaderOf(page.response_headers, "content-security-policy").value_or("");
+  EXPECT_THAT(policy, HasSubstr("default-src 'none'"));
+  EXPECT_THAT(policy, HasSubstr("frame-ancestors 'none'"));
+  EXPECT_THAT(page.body, HasSubstr("method=\"post\""));
+  EXPECT_THAT(page.body, Not(HasSubstr("<script")));
+  EXPECT_EQ(ConfirmationAction(page).rfind("/signout?", 0), 0u) << page.body;
+  EXPECT_EQ(engine_->Evaluate(browser.Get("/private")).action, Decision::Action::kAllow)
+      << "still signed in";
+}
+
+TEST_F(EngineTest, ConfirmedCrossSiteSignOutSignsOut) {
+  Start();
+  Browser browser;
+  Login(browser);
+  std::string action =
+      ConfirmationAction(engine_->Evaluate(SignOutRequest(browser, "cross-site")));
+  ASSERT_FALSE(action.empty());
+  Decision d = engine_->Evaluate(SignOutRequest(browser, "cross-site", action, "POST"));
+  EXPECT_TRUE(SignedOut(d)) << d.status << " " << d.body;
+  EXPECT_EQ(d.status, 302);
+  browser.Apply(d);
+  EXPECT_EQ(engine_->Evaluate(browser.Get("/private")).status, 302);
+}
+
+TEST_F(EngineTest, CrossSiteSignOutWithoutTheSessionsTokenGetsTheConfirmationAgain) {
+  Start();
+  Browser browser, other;
+  Login(browser);
+  Login(other);
+  std::string mine = ConfirmationAction(engine_->Evaluate(SignOutRequest(browser, "cross-site")));
+  std::string theirs = ConfirmationAction(engine_->Evaluate(SignOutRequest(other, "cross-site")));
+  ASSERT_FALSE(mine.empty());
+  ASSERT_NE(mine, theirs);
+  std::string tampered = mine;
+  tampered[tampered.size() - 2] = tampered[tampered.size() - 2] == 'A' ? 'B' : 'A';
+  const std::pair<std::string, std::string> attempts[] = {
+      {"/signout", "POST"},
+      {"/signout?confirm=", "POST"},
+      {tampered, "POST"},
+      {theirs, "POST"},  // another session's token
+      {mine, "GET"},     // a link, not the form
+  };
+  for (const auto& [target, method] : attempts) {
+    Decision d = engine_->Evaluate(SignOutRequest(browser, "cross-site", target, method));
+    EXPECT_FALSE(SignedOut(d)) << method << " " << target;
+    EXPECT_EQ(d.status, 200) << method << " " << target;
+    EXPECT_FALSE(ConfirmationAction(d).empty()) << method << " " << target;
+  }
+  EXPECT_EQ(engine_->Evaluate(browser.Get("/private")).action, Decision::Action::kAllow);
+}
+
+TEST_F(EngineTest, SameSiteAndDirectSignOutsSignOutAtOnce) {
+  Start();
+  for (const char* site : {"same-origin", "same-site", "none", ""}) {
+    Browser browser;
+    Login(browser);
+    Decision d = engine_->Evaluate(SignOutRequest(browser, site));
+    EXPECT_TRUE(SignedOut(d)) << site;
+    EXPECT_EQ(d.status, 302) << site;
+  }
+  Browser anonymous;
+  Decision without_session = engine_->Evaluate(SignOutRequest(anonymous, "cross-site"));
+  EXPECT_EQ(without_session.outcome, Outcome::kSignedOut);
+  EXPECT_TRUE(ConfirmationAction(without_session).empty()) << "nothing to protect";
+}
+
 // ---- rules and paths ----
 
 TEST_F(EngineTest, PublicNeedsNothingButIdentityHeadersAreStripped) {

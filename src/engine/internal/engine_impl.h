@@ -37,6 +37,9 @@ namespace internal {
 
 constexpr JsonLimits kClaimsLimits{/*max_size=*/1 << 20, /*max_depth=*/32};
 
+// HtmlEscape returns `text` safe in HTML text and in quoted attributes.
+std::string HtmlEscape(std::string_view text);
+
 // Respond is an answer with `Cache-Control: no-store`; Page adds an HTML
 // body with `title` and `message`.
 Decision Respond(int status, Outcome outcome, Reason reason, std::string detail);
@@ -230,6 +233,11 @@ struct Engine::Impl {
                          const std::string& return_to, LoginResult result) const;
 
   Decision SignOut(const Evaluation& eval) const;
+
+  // A cross-site sign-out request of a browser with a session signs out only
+  // as the POST of the confirmation page, which carries the session's token.
+  bool IsConfirmedSignOut(const Evaluation& eval, const Session& session) const;
+  Decision SignOutConfirmation(const Session& session) const;
 
   Decision AllowWithClaims(const Evaluation& eval, std::vector<Identity> identities,
                            std::vector<std::string> set_cookies, bool bearer) const;
