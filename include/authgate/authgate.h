@@ -169,7 +169,10 @@ typedef enum authgate_reason {
   AUTHGATE_REASON_PROVIDER_UNAVAILABLE = 33,
   /* The request method has a lower-case letter or is not an HTTP token
    * (RFC 9110 9.1): refused before any rule is looked at. */
-  AUTHGATE_REASON_INVALID_METHOD = 34
+  AUTHGATE_REASON_INVALID_METHOD = 34,
+  /* Too many login callbacks from the client's address: answered 429 with
+   * Retry-After, before any request to the token endpoint. */
+  AUTHGATE_REASON_RATE_LIMITED = 35
 } authgate_reason;
 
 /* authgate_reason_name returns the stable snake_case name of `reason`

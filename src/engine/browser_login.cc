@@ -249,6 +249,17 @@ void Engine::Impl::HandleCallback(const std::shared_ptr<Evaluation>& eval, Finis
         state ? StrCat("state: ", why.detail) : std::string("no single state parameter"),
         std::nullopt));
   }
+  // Anyone can mint a valid state by visiting a protected page: forged
+  // callbacks must not spend the client's quota at the token endpoint.
+  absl::Duration retry_after;
+  if (callback_limiter != nullptr && !eval->request.client_address.empty() &&
+      !callback_limiter->Allow(eval->request.client_address, now, &retry_after)) {
+    Decision d = Page(429, Outcome::kBadRequest, Reason::kRateLimited,
+                      "too many login callbacks from this client address", "Too many requests",
+                      "Too many sign-ins from your address. Wait a moment and try again.");
+    d.response_headers.emplace_back("retry-after", StrCat(absl::ToInt64Seconds(retry_after)));
+    return finish(std::move(d));
+  }
   std::string cookie_name = StrCat(flow_cookie_prefix, state_id);
   std::optional<std::string_view> cookie = eval->jar.Get(cookie_name);
   if (!cookie) {

@@ -54,6 +54,10 @@ std::optional<std::string> ClaimText(JsonValue claims, const std::vector<std::st
   return std::nullopt;
 }
 
+// Client addresses whose callbacks are counted at once (about 100 bytes
+// each); beyond, the least recently seen is forgotten.
+constexpr size_t kCallbackLimiterAddresses = 4096;
+
 // Headers that make Rails, Express and Symfony serve a POST as the method
 // they name: a DELETE that no DELETE rule saw.
 constexpr std::string_view kMethodOverrideHeaders[] = {"x-http-method-override", "x-http-method",
@@ -336,6 +340,10 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(std::string_view json,
         c.login->oidc, impl->http.get(), impl->scheduler.get(), impl->scheduler->clock());
     if (!oidc.ok()) return oidc.status();
     impl->oidc = std::move(*oidc);
+    if (c.login->callback_rate_limit.per_minute > 0) {
+      impl->callback_limiter =
+          std::make_unique<RateLimiter>(c.login->callback_rate_limit, kCallbackLimiterAddresses);
+    }
   }
   for (const JwtProviderConfig& provider : c.providers) {
     absl::StatusOr<KeyProvider> keys = MakeKeyProvider(provider.keys, c.file_check_interval,

@@ -238,6 +238,21 @@ absl::Status ReadDenyRedirectMatchers(ConfigObject& oidc, std::vector<HeaderMatc
   return absl::OkStatus();
 }
 
+absl::Status ReadRateLimit(ConfigObject& parent, std::string_view key, RateLimit* out) {
+  JsonValue value = parent.Get(key);
+  if (!value.valid()) return absl::OkStatus();
+  absl::StatusOr<ConfigObject> limit = ConfigObject::Open(value, parent.Path(key));
+  if (!limit.ok()) return limit.status();
+  int64_t per_minute = out->per_minute, burst = out->burst;
+  if (absl::Status s = limit->GetInteger("per_minute", 0, 1000000, &per_minute); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = limit->GetInteger("burst", 1, 1000000, &burst); !s.ok()) return s;
+  out->per_minute = static_cast<int>(per_minute);
+  out->burst = static_cast<int>(burst);
+  return limit->CheckAllKeysKnown();
+}
+
 absl::Status ReadLogin(ConfigObject& root, EngineConfig* config) {
   JsonValue value = root.Get("oidc");
   if (!value.valid()) return absl::OkStatus();
@@ -269,6 +284,10 @@ absl::Status ReadLogin(ConfigObject& root, EngineConfig* config) {
     return s;
   }
   if (absl::Status s = ReadDuration(*oidc, "refresh_margin", &login.refresh_margin, true);
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = ReadRateLimit(*oidc, "callback_rate_limit", &login.callback_rate_limit);
       !s.ok()) {
     return s;
   }

@@ -92,5 +92,35 @@ TEST(EngineConfigTest, CookieDomainMustBeADomainHoldingTheRedirectUri) {
               HasSubstr("session.cookie_domain"));
 }
 
+std::string WithCallbackRateLimit(std::string_view limit) {
+  return StrCat(R"({"session": {"secret": "0123456789abcdef0123456789abcdef"},
+    "oidc": {"issuer": "https://idp.test", "client_id": "c", "client_secret": "s",
+             "redirect_uri": "https://app.test/callback",
+             "authorization_endpoint": "https://idp.test/auth",
+             "token_endpoint": "https://idp.test/token", "jwks_uri": "https://idp.test/jwks")",
+                limit.empty() ? "" : StrCat(R"(, "callback_rate_limit": )", limit), R"(},
+    "rules": [{"requires": "login"}]})");
+}
+
+TEST(EngineConfigTest, CallbackRateLimitDefaultsToTenAMinute) {
+  absl::StatusOr<EngineConfig> config = Parse(WithCallbackRateLimit(""));
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->login->callback_rate_limit.per_minute, 10);
+  EXPECT_EQ(config->login->callback_rate_limit.burst, 10);
+  absl::StatusOr<EngineConfig> off = Parse(WithCallbackRateLimit(R"({"per_minute": 0})"));
+  ASSERT_TRUE(off.ok()) << off.status();
+  EXPECT_EQ(off->login->callback_rate_limit.per_minute, 0);
+}
+
+TEST(EngineConfigTest, CallbackRateLimitErrorsNameTheKey) {
+  EXPECT_THAT(ErrorOf(WithCallbackRateLimit(R"({"per_minute": -1})")),
+              HasSubstr("oidc.callback_rate_limit.per_minute"));
+  EXPECT_THAT(ErrorOf(WithCallbackRateLimit(R"({"burst": 0})")),
+              HasSubstr("oidc.callback_rate_limit.burst"));
+  EXPECT_THAT(ErrorOf(WithCallbackRateLimit(R"({"per_second": 1})")),
+              HasSubstr("oidc.callback_rate_limit.per_second"));
+  EXPECT_THAT(ErrorOf(WithCallbackRateLimit("10")), HasSubstr("oidc.callback_rate_limit"));
+}
+
 }  // namespace
 }  // namespace authgate

@@ -473,6 +473,74 @@ INSTANTIATE_TEST_SUITE_P(
                       BadIdToken{"expired", R"({"exp":1700000000})", Reason::kExpired}),
     [](const ::testing::TestParamInfo<BadIdToken>& param_info) { return param_info.param.name; });
 
+// ---- callbacks are rate-limited per client address ----
+
+class CallbackRateLimitTest : public EngineTest {
+ protected:
+  // A callback with a state the attacker had minted (by visiting a
+  // protected page) and a made-up code, from `address`.
+  Decision ForgedCallback(const std::string& address) {
+    Browser attacker;
+    std::string location = BeginLogin(attacker);
+    Request r = attacker.Get(StrCat("/callback?code=forged-code&state=",
+                                    QueryParam(location, "state"), "&iss=https://idp.test"));
+    r.client_address = address;
+    return engine_->Evaluate(r);
+  }
+};
+
+TEST_F(CallbackRateLimitTest, ForgedCallbacksCannotSpendTheTokenEndpointQuota) {
+  Start();  // the default: 10 a minute, burst 10
+  for (int i = 0; i < 10; ++i) {
+    Decision d = ForgedCallback("203.0.113.5");
+    EXPECT_EQ(d.reason, Reason::kTokenExchangeFailed) << i;
+  }
+  EXPECT_EQ(idp_.token_requests(), 10);
+  Decision limited = ForgedCallback("203.0.113.5");
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_EQ(limited.reason, Reason::kRateLimited);
+  EXPECT_EQ(HeaderOf(limited.response_headers, "retry-after"), "6");
+  EXPECT_EQ(HeaderOf(limited.response_headers, "cache-control"), "no-store");
+  EXPECT_EQ(idp_.token_requests(), 10) << "no token request over the limit";
+
+  // Another address is unaffected: a real user logs in.
+  Browser user;
+  std::string location = BeginLogin(user);
+  Request callback = user.Get(StrCat("/callback?code=", idp_.Authorize(location), "&state=",
+                                     QueryParam(location, "state"), "&iss=https://idp.test"));
+  callback.client_address = "198.51.100.9";
+  EXPECT_EQ(engine_->Evaluate(callback).outcome, Outcome::kLoggedIn);
+
+  // The bucket refills with time.
+  clock_.Advance(absl::Seconds(6));
+  EXPECT_EQ(ForgedCallback("203.0.113.5").reason, Reason::kTokenExchangeFailed);
+  EXPECT_EQ(ForgedCallback("203.0.113.5").reason, Reason::kRateLimited);
+}
+
+TEST_F(CallbackRateLimitTest, LimitAndBurstAreConfigurableAndZeroTurnsItOff) {
+  Start(Config(R"(, "callback_rate_limit": {"per_minute": 2, "burst": 3})"));
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(ForgedCallback("203.0.113.5").status, 400) << i;
+  Decision limited = ForgedCallback("203.0.113.5");
+  EXPECT_EQ(limited.reason, Reason::kRateLimited);
+  EXPECT_EQ(HeaderOf(limited.response_headers, "retry-after"), "30");
+  EXPECT_EQ(idp_.token_requests(), 3);
+
+  engine_ = Make(Config(R"(, "callback_rate_limit": {"per_minute": 0})"));
+  ASSERT_NE(engine_, nullptr);
+  for (int i = 0; i < 15; ++i) EXPECT_EQ(ForgedCallback("203.0.113.5").status, 400) << i;
+  EXPECT_EQ(idp_.token_requests(), 18);
+}
+
+TEST_F(CallbackRateLimitTest, ForgedStatesAreRefusedWithoutSpendingTheLimit) {
+  Start(Config(R"(, "callback_rate_limit": {"per_minute": 1, "burst": 1})"));
+  Browser browser;
+  for (int i = 0; i < 5; ++i) {
+    Request r = browser.Get("/callback?code=x&state=1.4102444800.AAAA.AAAA");
+    EXPECT_EQ(engine_->Evaluate(r).reason, Reason::kStateMismatch) << i;
+  }
+  EXPECT_EQ(Login(browser).outcome, Outcome::kLoggedIn);
+}
+
 // ---- session cookie attacks ----
 
 TEST_F(EngineTest, TamperedOrTruncatedSessionCookieStartsANewLogin) {

@@ -22,6 +22,7 @@
 #include "engine/decision.h"
 #include "engine/engine.h"
 #include "engine/engine_config.h"
+#include "engine/rate_limiter.h"
 #include "engine/request.h"
 #include "jwt/jwt_verifier.h"
 #include "oidc/oidc_client.h"
@@ -108,6 +109,7 @@ struct Engine::Impl {
   std::shared_ptr<const CookieKeys> keys;
   std::unique_ptr<SessionStore> sessions;
   std::unique_ptr<OidcClient> oidc;
+  std::unique_ptr<RateLimiter> callback_limiter;  // null: no limit
   std::vector<Provider> providers;
   // Removed from every allowed request: the identity headers, method overrides.
   std::vector<std::string> always_removed_headers;
