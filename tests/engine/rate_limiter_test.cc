@@ -36,16 +36,22 @@ TEST(RateLimiterTest, KeysHaveTheirOwnBuckets) {
   absl::Duration retry_after;
   EXPECT_TRUE(limiter.Allow("a", kStart, &retry_after));
   EXPECT_FALSE(limiter.Allow("a", kStart, &retry_after));
-  EXPECT_EQ(retry_after, absl::Seconds(60));
   EXPECT_TRUE(limiter.Allow("b", kStart, &retry_after));
 }
 
-TEST(RateLimiterTest, RetryAfterIsAtLeastASecond) {
-  RateLimiter limiter(RateLimit{/*per_minute=*/600, /*burst=*/1}, 16);
+// The wait a key is told when it asks twice at once with a burst of one.
+absl::Duration SecondRequestWait(int per_minute) {
+  RateLimiter limiter(RateLimit{per_minute, /*burst=*/1}, 16);
   absl::Duration retry_after;
   EXPECT_TRUE(limiter.Allow("a", kStart, &retry_after));
   EXPECT_FALSE(limiter.Allow("a", kStart, &retry_after));
-  EXPECT_EQ(retry_after, absl::Seconds(1));
+  return retry_after;
+}
+
+TEST(RateLimiterTest, RetryAfterIsOneIntervalInWholeSecondsAtLeastOne) {
+  EXPECT_EQ(SecondRequestWait(1), absl::Seconds(60));
+  EXPECT_EQ(SecondRequestWait(7), absl::Seconds(9));  // 8.57 s, rounded up
+  EXPECT_EQ(SecondRequestWait(600), absl::Seconds(1));
 }
 
 TEST(RateLimiterTest, ClockSteppingBackRefillsNothing) {
