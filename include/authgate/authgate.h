@@ -166,7 +166,13 @@ typedef enum authgate_reason {
   /* The route needs a browser session and the request has none. */
   AUTHGATE_REASON_LOGIN_REQUIRED = 32,
   /* The identity provider's metadata (discovery) is not available yet. */
-  AUTHGATE_REASON_PROVIDER_UNAVAILABLE = 33
+  AUTHGATE_REASON_PROVIDER_UNAVAILABLE = 33,
+  /* The request method has a lower-case letter or is not an HTTP token
+   * (RFC 9110 9.1): refused before any rule is looked at. */
+  AUTHGATE_REASON_INVALID_METHOD = 34,
+  /* Too many login callbacks from the client's address: answered 429 with
+   * Retry-After, before any request to the token endpoint. */
+  AUTHGATE_REASON_RATE_LIMITED = 35
 } authgate_reason;
 
 /* authgate_reason_name returns the stable snake_case name of `reason`

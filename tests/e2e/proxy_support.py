@@ -467,6 +467,9 @@ def engine_config(provider, listen_port):
             "signout_path": "/signout",
             "id_token_algorithms": ["HS256"],
             "claim_to_headers": [{"claim": "sub", "header": "x-authgate-sub"}],
+            # Every test logs in from 127.0.0.1, far more often than a person
+            # would (the default allows 10 callbacks a minute per address).
+            "callback_rate_limit": {"per_minute": 600, "burst": 100},
         },
         "jwt": {
             # Unknown-kid refetches are one per refetch_interval; keep it

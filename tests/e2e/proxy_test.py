@@ -711,6 +711,10 @@ class AuthRequestChecks:
         reply = self.ask("/api/orders", "DELETE", spoof)
         self.assertEqual(reply.status, 401, reply)
 
+    def test_13_lower_case_original_method_400(self):
+        reply = self.ask("/api/orders", "delete", bearer(ps.api_token()))
+        self.assertEqual(reply.status, 400, reply)
+
 
 class NginxAuthRequestTest(AuthRequestChecks, SidecarCase):
     proxy = "nginx"
