@@ -131,6 +131,7 @@ class FakeProvider:
     def __init__(self, discovery_available=True):
         self.discovery_available = discovery_available
         self.codes = {}          # code -> {"nonce": ..., "sub": ...}
+        self.token_requests = 0
         self._held = {}          # path -> (arrived Event, release Event)
         self._lock = threading.Lock()
         provider = self
@@ -207,6 +208,7 @@ class FakeProvider:
 
     def _token(self, handler, form):
         with self._lock:
+            self.token_requests += 1
             grant = self.codes.pop(form.get("code", [""])[0], None)
         if grant is None or form.get("grant_type") != ["authorization_code"]:
             handler.send_json(400, {"error": "invalid_grant"})

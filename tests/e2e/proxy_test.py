@@ -1403,6 +1403,34 @@ class AdminAndAccessLogTest(unittest.TestCase):
             self.assertNotIn(value, everything, "the %s appears in the sidecar's output" % name)
 
 
+class CallbackRateLimitTest(unittest.TestCase):
+    """Forged callbacks with a valid state spend no more of the client's
+    quota at the provider than oidc.callback_rate_limit allows, per client:
+    behind a trusted proxy, per address that proxy names."""
+
+    def test_10_forged_callbacks_are_limited_per_client(self):
+        config = ps.sidecar_config(PROVIDER, "http://127.0.0.1:%d" % UPSTREAM.port,
+                                   {"trusted_proxies": ["127.0.0.1"]})
+        config["oidc"]["callback_rate_limit"] = {"per_minute": 1, "burst": 2}
+        sidecar = ps.Sidecar(config).start()
+        self.addCleanup(sidecar.stop)
+        port = sidecar.main_port
+
+        def forged_callback(client):
+            _, state, _, flow = ps.begin_login(port, "/app/x")
+            return request(port, "GET", "/callback?" + urllib.parse.urlencode(
+                {"code": "forged-" + secrets.token_hex(4), "state": state,
+                 "iss": PROVIDER.issuer}),
+                BROWSER + [("Cookie", ps.cookie_header(flow)), ("X-Forwarded-For", client)])
+
+        before = PROVIDER.token_requests
+        statuses = [forged_callback("203.0.113.1").status for _ in range(4)]
+        self.assertEqual(statuses, [400, 400, 429, 429])
+        self.assertEqual(PROVIDER.token_requests - before, 2, "token requests of client A")
+        self.assertEqual(forged_callback("203.0.113.2").status, 400, "client B has its own")
+        self.assertEqual(PROVIDER.token_requests - before, 3)
+
+
 class ProviderTlsTest(unittest.TestCase):
     """Keys fetched over TLS: the provider's certificate and host name are
     always verified, and a redirect from https never goes to plain http."""
