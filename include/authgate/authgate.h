@@ -476,8 +476,10 @@ AUTHGATE_API const char *authgate_engine_warning(const authgate_engine *engine, 
 /* authgate_engine_stats_json returns counters as a JSON object: decisions by
  * outcome, refusals by reason, logins started/completed/failed, refreshes
  * and refresh failures, and over the `jwt` providers key fetches
- * (jwks_fetch_successes/_failures) and token cache hits and misses. *out_json is owned by the caller (free with
- * authgate_string_free()); `out_len` is optional. */
+ * (jwks_fetch_successes/_failures) and token cache hits and misses; and
+ * "key_errors", an object naming each `jwt` provider whose last key fetch
+ * failed, with that fetch's error as a string. *out_json is owned by the
+ * caller (free with authgate_string_free()); `out_len` is optional. */
 AUTHGATE_API authgate_status authgate_engine_stats_json(char **out_json, size_t *out_len,
                                                         const authgate_engine *engine,
                                                         authgate_error **error);

@@ -479,6 +479,9 @@ EngineStats Engine::Stats() const {
       KeySourceStats source = keys.keys->Stats();
       stats.jwks_fetch_successes += source.fetch_successes;
       stats.jwks_fetch_failures += source.fetch_failures;
+      if (!source.last_error.empty()) {
+        stats.key_errors.emplace_back(provider.config->name, std::move(source.last_error));
+      }
     }
     stats.token_cache_hits += provider.verifier->cache().hits();
     stats.token_cache_misses += provider.verifier->cache().misses();

@@ -40,6 +40,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -75,6 +76,9 @@ struct EngineStats {
   uint64_t jwks_fetch_failures = 0;
   uint64_t token_cache_hits = 0;
   uint64_t token_cache_misses = 0;
+  // The `jwt` providers whose last key fetch failed, with its error (no
+  // secret: a status, a transport error, or why the document was refused).
+  std::vector<std::pair<std::string, std::string>> key_errors;
 };
 
 class Engine {

@@ -1486,7 +1486,22 @@ class ProviderTlsTest(unittest.TestCase):
             if fetches["failure"] > 0 or fetches["success"] >= 2:
                 break
             time.sleep(0.05)
+        self.sidecar = sidecar
         return request(sidecar.main_port, "GET", "/api/tls", bearer(ps.api_token()))
+
+    def assertKeyFetchErrorLogged(self, *words):
+        """The sidecar logged the idp's failing fetch, its error naming `words`."""
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            for line in list(self.sidecar.stderr_lines):
+                entry = json.loads(line)
+                if entry.get("msg", "").startswith("key fetch failed") and \
+                        entry.get("provider") == "idp":
+                    for word in words:
+                        self.assertIn(word, entry.get("error", "").lower(), entry)
+                    return
+            time.sleep(0.05)
+        self.fail("no key fetch failure logged:\n" + "\n".join(self.sidecar.stderr_lines))
 
     def test_14_keys_from_a_trusted_provider(self):
         reply = self.status_with_keys_from(self.good, self.cert)
@@ -1496,6 +1511,7 @@ class ProviderTlsTest(unittest.TestCase):
         reply = self.status_with_keys_from(self.good, self.other_cert)
         self.assertEqual(reply.status, 401, reply)
         self.assertIn("jwks_unavailable", reply.header("WWW-Authenticate") or "")
+        self.assertKeyFetchErrorLogged("certificate")
 
     def test_14_certificate_for_another_name_no_keys(self):
         reply = self.status_with_keys_from(self.misnamed, self.misnamed_cert)
@@ -1506,6 +1522,7 @@ class ProviderTlsTest(unittest.TestCase):
         reply = self.status_with_keys_from(self.downgrade, self.cert)
         self.assertEqual(reply.status, 401, reply)
         self.assertIn("jwks_unavailable", reply.header("WWW-Authenticate") or "")
+        self.assertKeyFetchErrorLogged()
 
 
 class TlsTest(unittest.TestCase):

@@ -192,6 +192,20 @@ TEST(Metrics, RendersCountersHistogramsAndEngineStats) {
   }
 }
 
+TEST(Metrics, EngineKeyErrorsAreReadWithTheirEscapes) {
+  EXPECT_TRUE(EngineKeyErrors(R"({"token_cache_misses":0,"key_errors":{}})").empty());
+  EXPECT_TRUE(EngineKeyErrors(R"({"outcomes":{}})").empty());
+  auto errors = EngineKeyErrors(
+      R"({"jwks_fetch_failures":3,"key_errors":{"idp":"JWKS: HTTP status 500",)"
+      R"("q\"x":"say \"no\" \\ then\nstop\u0001"}})");
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0], std::make_pair(std::string("idp"), std::string("JWKS: HTTP status 500")));
+  EXPECT_EQ(errors[1].first, "q\"x");
+  EXPECT_EQ(errors[1].second, "say \"no\" \\ then\nstop?");
+  // Cut short: what was read whole is kept, nothing is made up.
+  EXPECT_EQ(EngineKeyErrors(R"({"key_errors":{"idp":"JWKS: HT)").size(), 0u);
+}
+
 TEST(Metrics, LabelValuesAreEscaped) {
   Metrics metrics(1);
   metrics.RecordRequest(0, "a\"b\\c\nd", "allowed", 0.001, -1);
