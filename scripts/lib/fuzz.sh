@@ -64,6 +64,7 @@ fuzz_report_findings() {
   local dir=$1 target=$2 file
   shift 2
   for file in "$@"; do
+    [[ -f "$file" ]] || continue
     echo "  reproducer $file ($(wc -c <"$file") bytes):"
     head -c 2048 "$file" | od -An -c -w32 | sed 's/^/    /'
     echo "  replay: $dir/tests/fuzz/$target $file"
