@@ -5,6 +5,7 @@
 #   ccache_use "$ROOT"                          # exports CCACHE_* when ccache is installed
 #   cmake -S . -B build "${CCACHE_CMAKE_ARGS[@]}"   # its compiler launcher, or nothing
 
+# shellcheck disable=SC2034 # read by the scripts that source this file
 CCACHE_CMAKE_ARGS=()
 
 # ccache_use ROOT: when ccache is installed, exports its settings for builds
@@ -16,5 +17,6 @@ ccache_use() {
   export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
   export CCACHE_BASEDIR=$1
   export CCACHE_NOHASHDIR=true
+  # shellcheck disable=SC2034
   CCACHE_CMAKE_ARGS=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 }
