@@ -404,6 +404,24 @@ TEST_F(EngineTest, ReplayedCallbackIsRefused) {
   EXPECT_FALSE(HeaderOf(replay.response_headers, "location"));
 }
 
+TEST_F(EngineTest, CodeOfAnotherLoginIsRefusedByPkce) {
+  // Code injection: the attacker's browser completes its own login with a
+  // code the provider issued to the victim's. Its flow holds another PKCE
+  // verifier, so the exchange fails and no session is made.
+  Start();
+  Browser victim, attacker;
+  std::string victim_location = BeginLogin(victim);
+  std::string attacker_location = BeginLogin(attacker);
+  std::string victims_code = idp_.Authorize(victim_location);
+  Decision d = engine_->Evaluate(attacker.Get(
+      StrCat("/callback?code=", victims_code, "&state=", QueryParam(attacker_location, "state"),
+             "&iss=https%3A%2F%2Fidp.test")));
+  EXPECT_EQ(d.status, 400);
+  EXPECT_EQ(d.reason, Reason::kTokenExchangeFailed) << d.detail;
+  attacker.Apply(d);
+  EXPECT_FALSE(attacker.cookies.count(std::string(kSessionCookie)));
+}
+
 TEST_F(EngineTest, ExpiredLoginIsRefused) {
   Start();
   Browser browser;
@@ -1012,6 +1030,22 @@ TEST_F(BearerTest, ValidTokenIsAllowedAndRemovedFromTheUpstreamRequest) {
   EXPECT_THAT(d.remove_headers, Contains("authorization"));
   EXPECT_THAT(d.remove_headers, Contains("x-authgate-sub"));
   EXPECT_THAT(d.set_headers, Contains(Pair("x-authgate-sub", "svc-1")));
+}
+
+TEST_F(BearerTest, ClaimWithALineBreakIsNotCopiedIntoAHeader) {
+  // A claim copied into a header must not smuggle a second header (or a
+  // second request) into the upstream request.
+  Start();
+  int64_t now = absl::ToUnixSeconds(clock_.Now());
+  for (const char* sub : {R"("svc\r\nX-Admin: 1")", R"("svc\nx")", R"("svc\u0000x")"}) {
+    std::string token = idp_.AccessToken(
+        StrCat(R"({"iss":"https://idp.test","sub":)", sub, R"(,"aud":"api","scope":"api:read",)",
+               R"("iat":)", now, R"(,"exp":)", now + 300, "}"));
+    Decision d = engine_->Evaluate(Api({"Bearer " + token}));
+    ASSERT_EQ(d.action, Decision::Action::kAllow) << d.detail;
+    EXPECT_FALSE(HeaderOf(d.set_headers, "x-authgate-sub")) << sub;
+    EXPECT_THAT(d.remove_headers, Contains("x-authgate-sub"));
+  }
 }
 
 TEST_F(BearerTest, MissingTokenIs401WithoutErrorCode) {
