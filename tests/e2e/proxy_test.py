@@ -111,6 +111,13 @@ def traefik_auth(uri, method, host):
             ("X-Forwarded-For", "203.0.113.7")]
 
 
+def without_names_of(own, headers):
+    """`headers` without those a proxy sets itself (`own`), which it
+    overwrites."""
+    names = {name.lower() for name, _ in own}
+    return [(name, value) for name, value in headers if name.lower() not in names]
+
+
 def start_own_sidecar(test, server):
     """A sidecar for one test only, stopped when that test ends."""
     sidecar = ps.Sidecar(ps.sidecar_config(
@@ -723,9 +730,7 @@ class NginxAuthRequestTest(AuthRequestChecks, SidecarCase):
         # nginx's proxy_set_header replaces the client's copies of the
         # headers it sets: a client header of the same name never arrives.
         own = nginx_auth(uri, method, self.host())
-        names = {name.lower() for name, _ in own}
-        kept = [(n, v) for n, v in headers if n.lower() not in names]
-        return self.get("/authgate/auth", own + kept)
+        return self.get("/authgate/auth", own + without_names_of(own, headers))
 
     def test_13_nginx_without_x_original_method_is_400(self):
         reply = self.get("/authgate/auth", [("X-Original-URI", "/api/orders"),
@@ -744,9 +749,7 @@ class TraefikAuthRequestTest(AuthRequestChecks, SidecarCase):
 
     def ask(self, uri, method="GET", headers=()):
         own = traefik_auth(uri, method, self.host())
-        names = {name.lower() for name, _ in own}
-        kept = [(n, v) for n, v in headers if n.lower() not in names]
-        return self.get("/authgate/auth", kept + own)
+        return self.get("/authgate/auth", without_names_of(own, headers) + own)
 
     def test_13_traefik_duplicate_forwarded_uri_is_400(self):
         # A proxy that appended instead of overwriting: which copy is the

@@ -5,7 +5,7 @@
 // (proxy/forwarding.h: Host, absolute form, framing, whom to believe) and,
 // when accepted, written out as the head the upstream would receive. The
 // first input byte picks the peer (a trusted proxy or not) and the proxy kind
-// of an auth request. Invariants, each an abort:
+// of an auth request. Invariants (FUZZ_CHECK):
 // - the upstream head parses back as one HTTP/1.1 request head, with the
 //   engine's target, exactly one Host (the host the rules judged), and the
 //   sidecar's own framing;
@@ -17,7 +17,6 @@
 // - an accepted auth request names a path, a valid host and a token method.
 
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 
@@ -25,6 +24,7 @@
 #include <boost/beast/http.hpp>
 
 #include "forwarding.h"
+#include "fuzz_check.h"
 #include "server_settings.h"
 
 namespace {
@@ -37,10 +37,6 @@ constexpr std::string_view kTrustedPeer = "10.0.0.2";
 constexpr std::string_view kUntrustedPeer = "192.0.2.1";
 constexpr std::string_view kIdentityHeader = "x-user";
 constexpr std::string_view kIdentityValue = "alice";
-
-void Check(bool ok) {
-  if (!ok) std::abort();
-}
 
 authgate_cli::ClientHead ToClientHead(const http::request_header<>& head) {
   authgate_cli::ClientHead out;
@@ -58,7 +54,7 @@ const authgate_cli::ServerSettings& Settings() {
   static const authgate_cli::ServerSettings settings = [] {
     authgate_cli::ServerSettings s;
     authgate_cli::AddressRange range;
-    Check(authgate_cli::ParseAddressRange("10.0.0.0/8", &range));
+    FUZZ_CHECK(authgate_cli::ParseAddressRange("10.0.0.0/8", &range));
     s.trusted_proxies.push_back(range);
     s.auth_request_path = "/authgate/auth";
     return s;
@@ -78,44 +74,44 @@ void CheckUpstreamHead(const std::string& out, const authgate_cli::JudgedRequest
   parser.eager(false);
   boost::beast::error_code ec;
   size_t used = parser.put(boost::asio::buffer(out), ec);
-  Check(!ec && parser.is_header_done() && used == out.size());
+  FUZZ_CHECK(!ec && parser.is_header_done() && used == out.size());
   const auto& head = parser.get();
-  Check(std::string_view(head.target().data(), head.target().size()) == target);
-  Check(head.version() == 11);
+  FUZZ_CHECK(std::string_view(head.target().data(), head.target().size()) == target);
+  FUZZ_CHECK(head.version() == 11);
   int hosts = 0, identity = 0, framing = 0;
   for (const auto& field : head) {
     std::string_view name(field.name_string().data(), field.name_string().size());
     std::string_view value(field.value().data(), field.value().size());
     if (HeaderNameIs(name, "host")) {
       ++hosts;
-      Check(value == (judged.authority.empty() ? "upstream:80" : judged.authority));
+      FUZZ_CHECK(value == (judged.authority.empty() ? "upstream:80" : judged.authority));
     }
-    Check(!HeaderNameStartsWith(name, "x-authgate-"));
-    Check(!HeaderNameStartsWith(name, "sec-websocket-"));
+    FUZZ_CHECK(!HeaderNameStartsWith(name, "x-authgate-"));
+    FUZZ_CHECK(!HeaderNameStartsWith(name, "sec-websocket-"));
     if (HeaderNameIs(name, kIdentityHeader)) {
       ++identity;
-      Check(value == kIdentityValue);
+      FUZZ_CHECK(value == kIdentityValue);
     }
     if (HeaderNameIs(name, "transfer-encoding") || HeaderNameIs(name, "content-length")) {
       ++framing;
-      Check(name == "transfer-encoding" ? (judged.chunked && value == "chunked")
+      FUZZ_CHECK(name == "transfer-encoding" ? (judged.chunked && value == "chunked")
                                         : (!judged.chunked && value == "17"));
     }
     if (HeaderNameIs(name, "x-forwarded-for")) {
-      Check(name == "x-forwarded-for");  // the sidecar's, written once, last
-      if (!judged.trusted_peer) Check(value == peer);
+      FUZZ_CHECK(name == "x-forwarded-for");  // the sidecar's, written once, last
+      if (!judged.trusted_peer) FUZZ_CHECK(value == peer);
     }
-    if (HeaderNameIs(name, "x-forwarded-proto")) Check(value == judged.scheme);
-    if (HeaderNameIs(name, "x-forwarded-host")) Check(value == judged.authority);
+    if (HeaderNameIs(name, "x-forwarded-proto")) FUZZ_CHECK(value == judged.scheme);
+    if (HeaderNameIs(name, "x-forwarded-host")) FUZZ_CHECK(value == judged.authority);
     if (!judged.trusted_peer && IsForwarding(name)) {
-      Check(name == "x-forwarded-for" || name == "x-forwarded-proto" ||
+      FUZZ_CHECK(name == "x-forwarded-for" || name == "x-forwarded-proto" ||
             name == "x-forwarded-host");
     }
-    if (IsForwarding(name)) Check(name.find('_') == std::string_view::npos);
+    if (IsForwarding(name)) FUZZ_CHECK(name.find('_') == std::string_view::npos);
   }
-  Check(hosts == 1);
-  Check(identity == 1);
-  Check(framing == 1);
+  FUZZ_CHECK(hosts == 1);
+  FUZZ_CHECK(identity == 1);
+  FUZZ_CHECK(framing == 1);
 }
 
 }  // namespace
@@ -135,15 +131,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   authgate_cli::JudgedRequest judged;
   authgate_cli::Refusal refusal;
   if (!authgate_cli::JudgeRequest(head, peer, Settings(), &judged, &refusal)) {
-    Check(refusal.status == 400 || refusal.status == 501);
-    Check(!refusal.body.empty() && refusal.body.back() == '\n');
+    FUZZ_CHECK(refusal.status == 400 || refusal.status == 501);
+    FUZZ_CHECK(!refusal.body.empty() && refusal.body.back() == '\n');
   } else {
-    Check(!judged.target.empty() && judged.target.front() == '/');
-    Check(judged.scheme == "http" || judged.scheme == "https");
-    Check(judged.authority.empty() ? head.version < 11
+    FUZZ_CHECK(!judged.target.empty() && judged.target.front() == '/');
+    FUZZ_CHECK(judged.scheme == "http" || judged.scheme == "https");
+    FUZZ_CHECK(judged.authority.empty() ? head.version < 11
                                    : authgate_cli::IsValidAuthority(judged.authority));
-    if (!judged.trusted_peer) Check(judged.client_address == peer);
-    Check(authgate_cli::IsIpAddress(judged.client_address));
+    if (!judged.trusted_peer) FUZZ_CHECK(judged.client_address == peer);
+    FUZZ_CHECK(authgate_cli::IsIpAddress(judged.client_address));
     authgate_cli::UpstreamChanges changes;
     changes.target = judged.target;
     changes.remove = {kIdentityHeader, "authorization"};
@@ -165,13 +161,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                                                           : std::string_view();
   authgate_cli::JudgedRequest original;
   if (authgate_cli::JudgeAuthRequest(head, suffix, peer, auth, &original, &refusal)) {
-    Check(peer == kTrustedPeer);
-    Check(!original.target.empty() && original.target.front() == '/');
-    Check(authgate_cli::IsValidAuthority(original.authority));
-    Check(!original.method.empty() &&
+    FUZZ_CHECK(peer == kTrustedPeer);
+    FUZZ_CHECK(!original.target.empty() && original.target.front() == '/');
+    FUZZ_CHECK(authgate_cli::IsValidAuthority(original.authority));
+    FUZZ_CHECK(!original.method.empty() &&
           original.method.find_first_of(" \t\r\n") == std::string::npos);
   } else {
-    Check(refusal.status == 400 || refusal.status == 403);
+    FUZZ_CHECK(refusal.status == 400 || refusal.status == 403);
   }
   return 0;
 }
