@@ -17,7 +17,8 @@ The provider serves, on any path, what `POST /_control` last set for that
 path: {"path": "/a/jwks", "keys": [JWK...]} a JWKS; {"path": ..., "mode":
 "endless"} a 200 with an endless chunked body; {"path": ..., "mode": "huge"}
 a 200 announcing a 50 MiB Content-Length; {"path": ..., "mode": "headers"} a
-200 whose header lines never end. It logs every JWKS request:
+200 whose header lines never end; {"path": ..., "mode": "gzip"} a 200 whose
+gzip body (about 64 KiB) decodes to 64 MiB. It logs every JWKS request:
 {"event": "jwks", "path", "mode", "kids", "bytes_sent"}.
 """
 
@@ -29,6 +30,7 @@ import socketserver
 import sys
 import threading
 import urllib.parse
+import zlib
 
 HUGE_BYTES = 50 << 20
 CHUNK = b'{"kty":"oct","k":"' + b"A" * 65000 + b'"},'
@@ -156,6 +158,19 @@ class ProviderHandler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(body)
             event.update(kids=[key.get("kid") for key in behaviour["keys"]],
                          bytes_sent=len(body))
+        elif mode == "gzip":
+            body = gzip_bomb()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            try:
+                self.wfile.write(body)
+                event["bytes_sent"] = len(body)
+            except (BrokenPipeError, ConnectionResetError):
+                event["bytes_sent"] = 0
+            self.close_connection = True
         else:
             event["bytes_sent"] = self.send_endless(mode)
             self.close_connection = True
@@ -196,6 +211,24 @@ class ProviderHandler(http.server.BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass
         return sent
+
+
+BOMB_BYTES = 64 << 20
+_bomb = []
+
+
+def gzip_bomb():
+    """A JWKS that starts well and decodes to BOMB_BYTES, gzip-compressed
+    (made once, streamed through the compressor, never held decoded)."""
+    if not _bomb:
+        compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
+        parts = [compressor.compress(b'{"keys":[')]
+        block = b" " * (1 << 20)
+        for _ in range(BOMB_BYTES >> 20):
+            parts.append(compressor.compress(block))
+        parts.append(compressor.flush())
+        _bomb.append(b"".join(parts))
+    return _bomb[0]
 
 
 class ThreadingServer(socketserver.ThreadingMixIn, http.server.HTTPServer):

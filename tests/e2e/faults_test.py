@@ -42,9 +42,10 @@ latencies are reported only.
      are ones closed before any byte of an answer that never reached the
      upstream (a keep-alive connection closed as the request was written: the
      client retries, RFC 9112 9.3.1); every connection ends refused; exit 0.
- (f) hostile JWKS: three providers serve good keys, then answer a 200 with
-     an endless chunked body, a 50 MiB Content-Length, or endless header
-     lines, while wrk sends tokens of all three. Asserts: each hostile answer
+ (f) hostile JWKS: four providers serve good keys, then answer a 200 with
+     an endless chunked body, a 50 MiB Content-Length, endless header lines,
+     or a gzip body of 64 KiB that decodes to 64 MiB, while wrk sends tokens
+     of all four. Asserts: each hostile answer
      was fetched at least twice and counted as a failed fetch, every response
      200 (the keys were kept), and the sidecar's peak RSS (VmHWM) grew by less
      than 50 MiB over its value after a warm-up (http.max_response_bytes is
@@ -724,7 +725,8 @@ def scenario_e(s, rig, broken):
 
 
 HOSTILE = [("endless", "an endless chunked body"), ("huge", "a 50 MiB Content-Length"),
-           ("headers", "endless header lines")]
+           ("headers", "endless header lines"),
+           ("gzip", "a gzip body of 64 KiB that decodes to 64 MiB")]
 
 
 def scenario_f(s, rig, broken):
