@@ -28,7 +28,11 @@ static_assert(static_cast<uint32_t>(authgate::Reason::kLifetimeTooLong) ==
                       AUTHGATE_REASON_LIFETIME_TOO_LONG &&
                   static_cast<uint32_t>(authgate::Reason::kProviderUnavailable) ==
                       AUTHGATE_REASON_PROVIDER_UNAVAILABLE &&
-                  authgate::kMaxReason == AUTHGATE_REASON_PROVIDER_UNAVAILABLE,
+                  static_cast<uint32_t>(authgate::Reason::kInvalidMethod) ==
+                      AUTHGATE_REASON_INVALID_METHOD &&
+                  static_cast<uint32_t>(authgate::Reason::kRateLimited) ==
+                      AUTHGATE_REASON_RATE_LIMITED &&
+                  authgate::kMaxReason == AUTHGATE_REASON_RATE_LIMITED,
               "the C reasons must mirror authgate::Reason");
 
 struct authgate_verifier {

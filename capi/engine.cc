@@ -79,7 +79,15 @@ std::string StatsJson(const authgate::EngineStats& stats) {
                           ",\"jwks_fetch_successes\":", stats.jwks_fetch_successes,
                           ",\"jwks_fetch_failures\":", stats.jwks_fetch_failures,
                           ",\"token_cache_hits\":", stats.token_cache_hits,
-                          ",\"token_cache_misses\":", stats.token_cache_misses, "}");
+                          ",\"token_cache_misses\":", stats.token_cache_misses,
+                          ",\"key_errors\":{");
+  for (size_t i = 0; i < stats.key_errors.size(); ++i) {
+    if (i > 0) out += ",";
+    authgate::JsonQuote(stats.key_errors[i].first, &out);
+    out += ":";
+    authgate::JsonQuote(stats.key_errors[i].second, &out);
+  }
+  out += "}}";
   return out;
 }
 

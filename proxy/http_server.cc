@@ -27,6 +27,7 @@
 #include <exception>
 #include <limits>
 #include <list>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -273,6 +274,10 @@ class Server {
 
   awaitable<void> AcceptLoop(tcp::acceptor& acceptor, bool admin);
   awaitable<void> Housekeeping();
+  // LogKeyErrors logs each `jwt` provider whose key fetches start failing
+  // (or fail differently), and each that recovers; `logged` is what was
+  // logged last.
+  void LogKeyErrors(std::map<std::string, std::string>* logged);
   awaitable<void> ServeAdmin(Worker& w, Socket socket);
   awaitable<void> ServeClientEntry(Worker& w, Socket socket);
   template <class Stream>
@@ -534,6 +539,7 @@ awaitable<void> Server::AcceptLoop(tcp::acceptor& acceptor, bool admin) {
 awaitable<void> Server::Housekeeping() {
   Timer timer(main_worker().ioc.get_executor());
   bool announced = false;
+  std::map<std::string, std::string> key_errors;  // as last logged
   while (!draining_.load()) {
     timer.expires_after(kHousekeepingInterval);
     beast::error_code ec;
@@ -543,6 +549,33 @@ awaitable<void> Server::Housekeeping() {
       announced = true;
       logger_->Log(LogLevel::kInfo, "ready");
     }
+    LogKeyErrors(&key_errors);
+  }
+}
+
+void Server::LogKeyErrors(std::map<std::string, std::string>* logged) {
+  char* json = nullptr;
+  size_t json_len = 0;
+  if (authgate_engine_stats_json(&json, &json_len, engine_, nullptr) != AUTHGATE_OK) return;
+  std::vector<std::pair<std::string, std::string>> now =
+      EngineKeyErrors(std::string_view(json, json_len));
+  authgate_string_free(json);
+  for (const auto& [provider, error] : now) {
+    auto it = logged->find(provider);
+    if (it != logged->end() && it->second == error) continue;
+    logger_->Log(LogLevel::kWarn, "key fetch failed: the keys in hand are kept",
+                 {{"provider", provider}, {"error", error}});
+    (*logged)[provider] = error;
+  }
+  for (auto it = logged->begin(); it != logged->end();) {
+    bool still_failing = false;
+    for (const auto& failing : now) still_failing = still_failing || failing.first == it->first;
+    if (still_failing) {
+      ++it;
+      continue;
+    }
+    logger_->Log(LogLevel::kInfo, "key fetch succeeded again", {{"provider", it->first}});
+    it = logged->erase(it);
   }
 }
 

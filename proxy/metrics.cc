@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 
 namespace authgate_cli {
 namespace {
@@ -60,6 +61,40 @@ std::vector<std::pair<std::string, uint64_t>> JsonCounts(std::string_view json,
     if (i < json.size() && json[i] == ',') ++i;
   }
   return out;
+}
+
+// JsonString reads the JSON string starting at json[*at] (its opening
+// quote) as authgate_engine_stats_json writes strings: escapes for the
+// quote, the backslash and control characters only. Moves *at past it.
+std::optional<std::string> JsonString(std::string_view json, size_t* at) {
+  if (*at >= json.size() || json[*at] != '"') return std::nullopt;
+  std::string out;
+  for (size_t i = *at + 1; i < json.size(); ++i) {
+    char c = json[i];
+    if (c == '"') {
+      *at = i + 1;
+      return out;
+    }
+    if (c != '\\') {
+      out += c;
+      continue;
+    }
+    if (++i >= json.size()) break;
+    switch (json[i]) {
+      case 'b': out += '\b'; break;
+      case 'f': out += '\f'; break;
+      case 'n': out += '\n'; break;
+      case 'r': out += '\r'; break;
+      case 't': out += '\t'; break;
+      case 'u':  // only for control characters: shown as '?'
+        if (i + 4 >= json.size()) return std::nullopt;
+        out += '?';
+        i += 4;
+        break;
+      default: out += json[i]; break;  // a quote, a backslash or '/'
+    }
+  }
+  return std::nullopt;
 }
 
 void Header(std::string* out, const char* name, const char* type, const char* help) {
@@ -179,6 +214,25 @@ std::string Metrics::Render(std::string_view engine_stats_json, bool ready) cons
          std::to_string(connections_total_.load(std::memory_order_relaxed)) + "\n";
   Header(&out, "authgate_ready", "gauge", "1 when keys and discovery are loaded.");
   out += std::string("authgate_ready ") + (ready ? "1" : "0") + "\n";
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> EngineKeyErrors(
+    std::string_view engine_stats_json) {
+  std::vector<std::pair<std::string, std::string>> out;
+  constexpr std::string_view kNeedle = "\"key_errors\":{";
+  size_t at = engine_stats_json.find(kNeedle);
+  if (at == std::string_view::npos) return out;
+  at += kNeedle.size();
+  while (at < engine_stats_json.size() && engine_stats_json[at] == '"') {
+    std::optional<std::string> name = JsonString(engine_stats_json, &at);
+    if (!name || at >= engine_stats_json.size() || engine_stats_json[at] != ':') break;
+    ++at;
+    std::optional<std::string> error = JsonString(engine_stats_json, &at);
+    if (!error) break;
+    out.emplace_back(std::move(*name), std::move(*error));
+    if (at < engine_stats_json.size() && engine_stats_json[at] == ',') ++at;
+  }
   return out;
 }
 

@@ -67,6 +67,11 @@ class Metrics {
   std::atomic<int64_t> connections_active_{0};
 };
 
+// EngineKeyErrors reads the "key_errors" member of the engine's stats
+// document: each `jwt` provider whose last key fetch failed, with the error.
+std::vector<std::pair<std::string, std::string>> EngineKeyErrors(
+    std::string_view engine_stats_json);
+
 }  // namespace authgate_cli
 
 #endif  // AUTHGATE_PROXY_METRICS_H_

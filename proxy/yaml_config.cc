@@ -4,12 +4,99 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <set>
 #include <string>
+#include <vector>
 
 #include "json_text.h"
 
 namespace authgate_cli {
 namespace {
+
+// Bounds on the YAML as it expands: an alias repeats everything it names, so
+// that a few hundred bytes of YAML can stand for gigabytes. The size and the
+// depth are the engine's limits on its document (docs/config.md); the number
+// of values is far above any real configuration (a few hundred), and keeps
+// the walk of a refused document short.
+constexpr size_t kMaxExpandedBytes = 8 << 20;
+constexpr size_t kMaxExpandedValues = 100'000;
+constexpr int kMaxDepth = 32;
+
+// TreeCheck walks the YAML as it expands, before anything else reads it, and
+// refuses more than kMaxExpandedBytes or kMaxExpandedValues, nesting deeper
+// than kMaxDepth, and a key given twice in one mapping (YAML requires unique
+// keys; yaml-cpp keeps both, and a lookup silently takes the first). What
+// passes is bounded work for the conversion and the server settings.
+class TreeCheck {
+ public:
+  bool Check(const YAML::Node& node, int depth) {
+    if (depth > kMaxDepth) {
+      return Fail("nested deeper than " + std::to_string(kMaxDepth) + " levels");
+    }
+    if (++values_ > kMaxExpandedValues) {
+      return Fail("the configuration expands to more than " + std::to_string(kMaxExpandedValues) +
+                  " values (each YAML alias repeats all it names)");
+    }
+    switch (node.Type()) {
+      case YAML::NodeType::Scalar:
+        return Spend(node.Scalar().size());
+      case YAML::NodeType::Sequence: {
+        size_t index = 0;
+        for (const YAML::Node& element : node) {
+          path_.push_back("[" + std::to_string(index++) + "]");
+          if (!Check(element, depth + 1)) return false;
+          path_.pop_back();
+        }
+        return true;
+      }
+      case YAML::NodeType::Map: {
+        std::set<std::string> keys;
+        for (const auto& member : node) {
+          if (member.first.IsScalar()) {
+            const std::string& key = member.first.Scalar();
+            path_.push_back((path_.empty() ? "" : ".") + key);
+            if (!Spend(key.size())) return false;
+            if (!keys.insert(key).second) return Fail("duplicate key");
+          } else {
+            path_.push_back("");
+            if (!Check(member.first, depth + 1)) return false;
+          }
+          if (!Check(member.second, depth + 1)) return false;
+          path_.pop_back();
+        }
+        return true;
+      }
+      case YAML::NodeType::Null:
+      case YAML::NodeType::Undefined:
+        break;
+    }
+    return true;
+  }
+
+  std::string error;
+
+ private:
+  bool Spend(size_t bytes) {
+    if (bytes > budget_) {
+      return Fail("the configuration expands to more than " +
+                  std::to_string(kMaxExpandedBytes >> 20) +
+                  " MiB (each YAML alias repeats all it names)");
+    }
+    budget_ -= bytes;
+    return true;
+  }
+
+  bool Fail(const std::string& message) {
+    std::string path;
+    for (const std::string& segment : path_) path += segment;
+    error = (path.empty() ? std::string() : path + ": ") + message;
+    return false;
+  }
+
+  size_t budget_ = kMaxExpandedBytes;
+  size_t values_ = 0;
+  std::vector<std::string> path_;  // segments: "session", ".secret", "[0]"
+};
 
 // IsJsonNumber: the JSON number grammar (RFC 8259 section 6),
 // -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
@@ -168,6 +255,11 @@ bool LoadSidecarConfig(std::string_view yaml, SidecarConfig* out, std::string* e
   }
   if (!root.IsMap()) {
     *error = "the configuration must be a YAML mapping";
+    return false;
+  }
+  TreeCheck check;
+  if (!check.Check(root, 1)) {
+    *error = check.error;
     return false;
   }
   std::string listen, upstream, admin;

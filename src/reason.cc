@@ -40,6 +40,8 @@ std::string_view ReasonName(Reason reason) {
     case Reason::kInvalidPath: return "invalid_path";
     case Reason::kLoginRequired: return "login_required";
     case Reason::kProviderUnavailable: return "provider_unavailable";
+    case Reason::kInvalidMethod: return "invalid_method";
+    case Reason::kRateLimited: return "rate_limited";
   }
   return "unknown";
 }

@@ -54,10 +54,12 @@ enum class Reason : uint32_t {
   kInvalidPath = 31,
   kLoginRequired = 32,
   kProviderUnavailable = 33,
+  kInvalidMethod = 34,
+  kRateLimited = 35,
 };
 
 // The largest reason number defined; reasons are 0..kMaxReason without gaps.
-inline constexpr uint32_t kMaxReason = 33;
+inline constexpr uint32_t kMaxReason = 35;
 
 // ReasonName returns the stable snake_case name of `reason`, or "unknown" for a
 // number outside the enumeration.

@@ -166,7 +166,13 @@ typedef enum authgate_reason {
   /* The route needs a browser session and the request has none. */
   AUTHGATE_REASON_LOGIN_REQUIRED = 32,
   /* The identity provider's metadata (discovery) is not available yet. */
-  AUTHGATE_REASON_PROVIDER_UNAVAILABLE = 33
+  AUTHGATE_REASON_PROVIDER_UNAVAILABLE = 33,
+  /* The request method has a lower-case letter or is not an HTTP token
+   * (RFC 9110 9.1): refused before any rule is looked at. */
+  AUTHGATE_REASON_INVALID_METHOD = 34,
+  /* Too many login callbacks from the client's address: answered 429 with
+   * Retry-After, before any request to the token endpoint. */
+  AUTHGATE_REASON_RATE_LIMITED = 35
 } authgate_reason;
 
 /* authgate_reason_name returns the stable snake_case name of `reason`
@@ -470,8 +476,10 @@ AUTHGATE_API const char *authgate_engine_warning(const authgate_engine *engine, 
 /* authgate_engine_stats_json returns counters as a JSON object: decisions by
  * outcome, refusals by reason, logins started/completed/failed, refreshes
  * and refresh failures, and over the `jwt` providers key fetches
- * (jwks_fetch_successes/_failures) and token cache hits and misses. *out_json is owned by the caller (free with
- * authgate_string_free()); `out_len` is optional. */
+ * (jwks_fetch_successes/_failures) and token cache hits and misses; and
+ * "key_errors", an object naming each `jwt` provider whose last key fetch
+ * failed, with that fetch's error as a string. *out_json is owned by the
+ * caller (free with authgate_string_free()); `out_len` is optional. */
 AUTHGATE_API authgate_status authgate_engine_stats_json(char **out_json, size_t *out_len,
                                                         const authgate_engine *engine,
                                                         authgate_error **error);

@@ -9,6 +9,7 @@
 # here) when a new stage needs them.
 AUTHGATE_DEBIAN_PACKAGES=(
   build-essential cmake pkg-config ccache
+  clang libclang-rt-14-dev llvm
   libssl-dev libcurl4-openssl-dev rapidjson-dev libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libboost-dev libyaml-cpp-dev libre2-dev

@@ -16,10 +16,12 @@
 #include "session/sealed_value.h"
 #include "session/set_cookie.h"
 #include "session/signed_value.h"
+#include "session/signout_token.h"
 #include "text.h"
 
 namespace authgate {
 
+using internal::HtmlEscape;
 using internal::kClaimsLimits;
 using internal::Page;
 using internal::Respond;
@@ -27,6 +29,18 @@ using internal::Respond;
 namespace {
 
 constexpr std::string_view kStateCookieBinding = "authgate-state";
+
+constexpr std::string_view kOutsideCookieDomain = "the host is outside session.cookie_domain";
+
+// The query parameter of the confirmed sign-out (the engine reads no bodies).
+constexpr std::string_view kSignOutTokenParam = "confirm";
+
+// IsCrossSite tells whether the browser says the request comes from a page
+// of another site (Fetch Metadata).
+bool IsCrossSite(const Request& request) {
+  std::optional<std::string_view> site = request.Header("sec-fetch-site");
+  return site && EqualsIgnoreCase(*site, "cross-site");
+}
 
 }  // namespace
 
@@ -46,9 +60,13 @@ bool Engine::Impl::WantsRedirect(const Request& request) const {
 
 void Engine::Impl::CheckSession(const std::shared_ptr<Evaluation>& eval, Finish finish) const {
   absl::Time now = Now();
+  if (!eval->cookie_scope) {
+    return finish(Unauthenticated(
+        *eval, Rejection{Reason::kSessionInvalid, std::string(kOutsideCookieDomain)}));
+  }
   Session session;
   Rejection why;
-  if (!sessions->Load(eval->jar, eval->host, now, &session, &why)) {
+  if (!sessions->Load(eval->jar, *eval->cookie_scope, now, &session, &why)) {
     return finish(Unauthenticated(*eval, std::move(why)));
   }
   if (session.access_token_expires_at - config.login->refresh_margin > now) {
@@ -98,7 +116,7 @@ Decision Engine::Impl::SessionAllowed(const Evaluation& eval, Session session, a
   if (force_save || touch) {
     session.last_seen = now;
     absl::StatusOr<std::vector<std::string>> saved =
-        sessions->Save(session, eval.host, now, eval.jar);
+        sessions->Save(session, *eval.cookie_scope, now, eval.jar);
     if (!saved.ok()) {
       return Unauthenticated(
           eval, Rejection{Reason::kSessionInvalid,
@@ -117,7 +135,9 @@ Decision Engine::Impl::Unauthenticated(const Evaluation& eval, Rejection why) co
   if (why.reason != Reason::kLoginRequired) clear = sessions->Clear(eval.jar);
   bool bearer_too = eval.rule != nullptr &&
                     eval.rule->requirement.kind == RequirementKind::kLoginOrJwt;
-  if (!WantsRedirect(eval.request)) {
+  // Outside the cookie domain a login could not complete: the browser
+  // refuses cookies for a domain its host is not in.
+  if (!eval.cookie_scope || !WantsRedirect(eval.request)) {
     Decision d = bearer_too ? Challenge(401, Outcome::kUnauthorized, why.reason,
                                         std::move(why.detail), "")
                             : Page(401, Outcome::kUnauthorized, why.reason,
@@ -134,8 +154,8 @@ Decision Engine::Impl::StartLogin(const Evaluation& eval, Rejection why,
   absl::Time now = Now();
   FlowState flow = oidc->NewFlow(eval.upstream_target, now);
   absl::Time expiry = now + config.session.login_timeout;
-  std::string state = SignValue(*keys, CookieBinding{kStateCookieBinding, eval.host}, expiry,
-                                flow.state_id);
+  std::string state = SignValue(*keys, CookieBinding{kStateCookieBinding, *eval.cookie_scope},
+                                expiry, flow.state_id);
   absl::StatusOr<std::string> url = oidc->AuthorizationUrl(flow, state);
   if (!url.ok()) {
     Decision d = Page(503, Outcome::kUnavailable, Reason::kProviderUnavailable,
@@ -153,7 +173,7 @@ Decision Engine::Impl::StartLogin(const Evaluation& eval, Rejection why,
   }
   std::string name = StrCat(flow_cookie_prefix, flow.state_id);
   std::string sealed =
-      SealValue(*keys, CookieBinding{name, eval.host}, expiry, SerializeFlowState(flow));
+      SealValue(*keys, CookieBinding{name, *eval.cookie_scope}, expiry, SerializeFlowState(flow));
   d.response_headers.emplace_back(
       "set-cookie",
       FormatSetCookie(name, sealed, config.session.attributes, config.session.login_timeout));
@@ -168,7 +188,7 @@ std::vector<std::string> Engine::Impl::PendingFlowsToDrop(const Evaluation& eval
     std::string plaintext;
     Rejection ignored;
     absl::Time created = absl::InfinitePast();
-    if (OpenSealedValue(*keys, CookieBinding{name, eval.host}, now, value, &plaintext,
+    if (OpenSealedValue(*keys, CookieBinding{name, *eval.cookie_scope}, now, value, &plaintext,
                         &ignored)) {
       absl::StatusOr<FlowState> flow = ParseFlowState(plaintext);
       if (flow.ok()) created = flow->created;
@@ -204,6 +224,10 @@ Decision Engine::Impl::CallbackFailure(Reason reason, std::string detail,
 }
 
 void Engine::Impl::HandleCallback(const std::shared_ptr<Evaluation>& eval, Finish finish) const {
+  if (!eval->cookie_scope) {
+    return finish(
+        CallbackFailure(Reason::kStateMismatch, std::string(kOutsideCookieDomain), std::nullopt));
+  }
   absl::Time now = Now();
   QueryParams params = ParseQueryString(eval->request.Query());
   std::optional<std::string> state, error;
@@ -213,8 +237,8 @@ void Engine::Impl::HandleCallback(const std::shared_ptr<Evaluation>& eval, Finis
   }
   std::string state_id;
   Rejection why;
-  if (!state || !VerifySignedValue(*keys, CookieBinding{kStateCookieBinding, eval->host}, now,
-                                   *state, &state_id, &why)) {
+  if (!state || !VerifySignedValue(*keys, CookieBinding{kStateCookieBinding, *eval->cookie_scope},
+                                   now, *state, &state_id, &why)) {
     if (error) {
       return finish(CallbackFailure(Reason::kAuthorizationError,
                                     StrCat("the provider answered error=", error->substr(0, 64)),
@@ -225,6 +249,17 @@ void Engine::Impl::HandleCallback(const std::shared_ptr<Evaluation>& eval, Finis
         state ? StrCat("state: ", why.detail) : std::string("no single state parameter"),
         std::nullopt));
   }
+  // Anyone can mint a valid state by visiting a protected page: forged
+  // callbacks must not spend the client's quota at the token endpoint.
+  absl::Duration retry_after;
+  if (callback_limiter != nullptr && !eval->request.client_address.empty() &&
+      !callback_limiter->Allow(eval->request.client_address, now, &retry_after)) {
+    Decision d = Page(429, Outcome::kBadRequest, Reason::kRateLimited,
+                      "too many login callbacks from this client address", "Too many requests",
+                      "Too many sign-ins from your address. Wait a moment and try again.");
+    d.response_headers.emplace_back("retry-after", StrCat(absl::ToInt64Seconds(retry_after)));
+    return finish(std::move(d));
+  }
   std::string cookie_name = StrCat(flow_cookie_prefix, state_id);
   std::optional<std::string_view> cookie = eval->jar.Get(cookie_name);
   if (!cookie) {
@@ -234,8 +269,8 @@ void Engine::Impl::HandleCallback(const std::shared_ptr<Evaluation>& eval, Finis
                                   std::nullopt));
   }
   std::string plaintext;
-  if (!OpenSealedValue(*keys, CookieBinding{cookie_name, eval->host}, now, *cookie, &plaintext,
-                       &why)) {
+  if (!OpenSealedValue(*keys, CookieBinding{cookie_name, *eval->cookie_scope}, now, *cookie,
+                       &plaintext, &why)) {
     return finish(CallbackFailure(Reason::kStateMismatch, StrCat("flow cookie: ", why.detail),
                                   cookie_name));
   }
@@ -275,7 +310,7 @@ Decision Engine::Impl::CompleteLogin(const Evaluation& eval, const std::string& 
   session.last_seen = now;
   session.claims_json = std::string(result.id_token.claims_json());
   absl::StatusOr<std::vector<std::string>> cookies =
-      sessions->Save(session, eval.host, now, eval.jar);
+      sessions->Save(session, *eval.cookie_scope, now, eval.jar);
   if (!cookies.ok()) {
     return CallbackFailure(Reason::kSessionInvalid,
                            StrCat("cannot store the session: ", cookies.status().message()),
@@ -294,7 +329,14 @@ Decision Engine::Impl::CompleteLogin(const Evaluation& eval, const std::string& 
 Decision Engine::Impl::SignOut(const Evaluation& eval) const {
   Session session;
   Rejection ignored;
-  bool had_session = sessions->Load(eval.jar, eval.host, Now(), &session, &ignored);
+  bool had_session = eval.cookie_scope &&
+                     sessions->Load(eval.jar, *eval.cookie_scope, Now(), &session, &ignored);
+  // A link on another site must not log users out, while a plain GET of the
+  // sign-out path from the user's own navigation (same site, typed,
+  // bookmarked, or a client without Fetch Metadata) still does.
+  if (had_session && IsCrossSite(eval.request) && !IsConfirmedSignOut(eval, session)) {
+    return SignOutConfirmation(session);
+  }
   std::optional<std::string> logout =
       had_session ? oidc->LogoutUrl(session.id_token) : std::nullopt;
   Decision d = logout ? Respond(302, Outcome::kSignedOut, Reason::kNone, "")
@@ -311,6 +353,34 @@ Decision Engine::Impl::SignOut(const Evaluation& eval) const {
                                       FormatDeleteCookie(name, config.session.attributes));
     }
   }
+  return d;
+}
+
+bool Engine::Impl::IsConfirmedSignOut(const Evaluation& eval, const Session& session) const {
+  if (eval.request.method != "POST") return false;
+  for (const auto& [name, value] : ParseQueryString(eval.request.Query())) {
+    if (name == kSignOutTokenParam) return VerifySignOutToken(*keys, session.id, value);
+  }
+  return false;
+}
+
+Decision Engine::Impl::SignOutConfirmation(const Session& session) const {
+  Decision d = Respond(200, Outcome::kSignedOut, Reason::kNone,
+                       "cross-site sign-out request: confirmation asked");
+  d.response_headers.emplace_back("content-type", "text/html; charset=utf-8");
+  // A form and nothing else: no script, style, image or frame. No
+  // form-action either: the sign-out the form submits to redirects to the
+  // provider's end-session endpoint, which browsers would check against it.
+  d.response_headers.emplace_back("content-security-policy",
+                                  "default-src 'none'; base-uri 'none'; frame-ancestors 'none'");
+  d.response_headers.emplace_back("referrer-policy", "no-referrer");
+  std::string action = StrCat(config.login->signout_path, "?", kSignOutTokenParam, "=",
+                              SignOutToken(*keys, session.id));
+  d.body = StrCat(
+      "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Sign out?</title></head>\n"
+      "<body><h1>Sign out?</h1>\n<p>Another site asked to sign you out of this one.</p>\n"
+      "<form method=\"post\" action=\"",
+      HtmlEscape(action), "\"><button type=\"submit\">Sign out</button></form></body></html>\n");
   return d;
 }
 

@@ -31,10 +31,11 @@ enum class Outcome {
   kAllowed = 0,        // forwarded upstream
   kLoginRedirect,      // sent to the identity provider
   kLoggedIn,           // a callback that completed a login
-  kSignedOut,          // the sign-out path
+  kSignedOut,          // the sign-out path (also its cross-site confirmation page)
   kUnauthorized,       // 401
   kForbidden,          // 403
-  kBadRequest,         // 400 (malformed path, several tokens, failed callback)
+  kBadRequest,         // 400 (malformed method or path, several tokens, failed callback),
+                       // 429 (too many callbacks from one address)
   kUnavailable,        // 502/503/504: the provider could not be reached in time
 };
 inline constexpr int kOutcomeCount = 8;

@@ -17,30 +17,17 @@
 #include "net/query_string.h"
 #include "policy/claim_condition.h"
 #include "policy/path_normalizer.h"
+#include "session/cookie_scope.h"
 #include "session/set_cookie.h"
 #include "text.h"
 
 namespace authgate {
 
+using internal::HtmlEscape;
 using internal::Page;
 using internal::Respond;
 
 namespace {
-
-std::string HtmlEscape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out.push_back(c);
-    }
-  }
-  return out;
-}
 
 std::string HtmlPage(std::string_view title, std::string_view message) {
   return StrCat("<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>", HtmlEscape(title),
@@ -67,9 +54,50 @@ std::optional<std::string> ClaimText(JsonValue claims, const std::vector<std::st
   return std::nullopt;
 }
 
+// Client addresses whose callbacks are counted at once (about 100 bytes
+// each); beyond, the least recently seen is forgotten.
+constexpr size_t kCallbackLimiterAddresses = 4096;
+
+// Headers that make Rails, Express and Symfony serve a POST as the method
+// they name: a DELETE that no DELETE rule saw.
+constexpr std::string_view kMethodOverrideHeaders[] = {"x-http-method-override", "x-http-method",
+                                                       "x-method-override"};
+
+// IsForwardedVerifiedToken tells whether `token` is where one of
+// `identities` was verified, for a provider with `forward: true`.
+bool IsForwardedVerifiedToken(const ExtractedToken& token,
+                              const std::vector<internal::Identity>& identities) {
+  for (const internal::Identity& identity : identities) {
+    if (identity.provider == nullptr || !identity.provider->forward ||
+        identity.location.where != token.where) {
+      continue;
+    }
+    bool same_name = token.where == ExtractedToken::Where::kHeader
+                         ? EqualsIgnoreCase(identity.location.name, token.name)
+                         : identity.location.name == token.name;
+    if (same_name) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 namespace internal {
+
+std::string HtmlEscape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
 
 Decision Respond(int status, Outcome outcome, Reason reason, std::string detail) {
   Decision d;
@@ -93,6 +121,14 @@ Decision Page(int status, Outcome outcome, Reason reason, std::string detail,
 }  // namespace internal
 
 void Engine::Impl::Start(const Request& request, Finish finish) const {
+  // Before anything else, the callback and sign-out paths included: an
+  // upstream that uppercases the method would serve "post" as the POST that
+  // every POST rule was written for.
+  if (!IsUpperCaseMethod(request.method)) {
+    return finish(Page(400, Outcome::kBadRequest, Reason::kInvalidMethod,
+                       "the method has a lower-case letter or is not an HTTP token",
+                       "Bad request", "The request method is not acceptable."));
+  }
   auto eval = std::make_shared<Evaluation>();
   eval->request = request;
   absl::StatusOr<std::string> path = NormalizePath(request.Path());
@@ -106,10 +142,10 @@ void Engine::Impl::Start(const Request& request, Finish finish) const {
   eval->upstream_target = query.empty() && request.target.find('?') == std::string::npos
                               ? eval->path
                               : StrCat(eval->path, "?", query);
-  eval->host = AsciiLowercase(request.authority);
   eval->jar = CookieJar::FromRequest(request);
 
   if (config.login) {
+    eval->cookie_scope = CookieScope(request.authority, config.session.attributes.domain);
     if (eval->path == config.login->callback_path) return HandleCallback(eval, std::move(finish));
     if (eval->path == config.login->signout_path) return finish(SignOut(*eval));
   }
@@ -193,11 +229,32 @@ Decision Engine::Impl::Allow(const Evaluation& eval, const std::vector<Identity>
   d.outcome = Outcome::kAllowed;
   d.rule = eval.rule != nullptr ? eval.rule->name : "";
   d.upstream_target = eval.upstream_target;
-  // Client-sent copies of every identity header go first, whatever the
-  // route: the upstream must be able to trust them.
-  d.remove_headers = identity_headers;
+  // Client-sent copies of every identity header, and method overrides, go
+  // first, whatever the route: the upstream must be able to trust them.
+  d.remove_headers = always_removed_headers;
   std::vector<std::string> drop_cookies;
   std::vector<std::string> drop_params;
+  // Every token the rule's providers read leaves the request unless it
+  // verified for a provider with `forward: true`: a forged or expired token
+  // let through by allow_missing_or_failed must not reach an upstream that
+  // may believe authgate checked it.
+  if (eval.rule != nullptr && !eval.rule->requirement.providers.empty()) {
+    for (const ExtractedToken& token :
+         ExtractTokens(eval.request, Locations(eval.rule->requirement.providers))) {
+      if (IsForwardedVerifiedToken(token, identities)) continue;
+      switch (token.where) {
+        case ExtractedToken::Where::kHeader:
+          d.remove_headers.push_back(AsciiLowercase(token.name));
+          break;
+        case ExtractedToken::Where::kCookie:
+          drop_cookies.push_back(token.name);
+          break;
+        case ExtractedToken::Where::kParam:
+          drop_params.push_back(token.name);
+          break;
+      }
+    }
+  }
   for (const Identity& identity : identities) {
     const std::vector<ClaimToHeader>* mappings = nullptr;
     const std::optional<std::string>* payload_header = nullptr;
@@ -205,19 +262,6 @@ Decision Engine::Impl::Allow(const Evaluation& eval, const std::vector<Identity>
     if (identity.provider != nullptr) {
       mappings = &identity.provider->claim_to_headers;
       payload_header = &identity.provider->forward_payload_header;
-      if (!identity.provider->forward) {
-        switch (identity.location.where) {
-          case ExtractedToken::Where::kHeader:
-            d.remove_headers.push_back(AsciiLowercase(identity.location.name));
-            break;
-          case ExtractedToken::Where::kCookie:
-            drop_cookies.push_back(identity.location.name);
-            break;
-          case ExtractedToken::Where::kParam:
-            drop_params.push_back(identity.location.name);
-            break;
-        }
-      }
       if (payload_header->has_value()) {
         d.set_headers.emplace_back(**payload_header,
                                    Base64UrlEncode(identity.token.claims_json()));
@@ -229,8 +273,10 @@ Decision Engine::Impl::Allow(const Evaluation& eval, const std::vector<Identity>
         d.set_headers.emplace_back(*login.forward_payload_header,
                                    Base64UrlEncode(identity.session->claims_json));
       }
+      // The session is the identity: an Authorization header the client
+      // sent was never checked, and an upstream may believe it was.
+      d.remove_headers.push_back("authorization");
       if (login.forward_bearer_token && !identity.session->access_token.empty()) {
-        d.remove_headers.push_back("authorization");
         d.set_headers.emplace_back("authorization",
                                    StrCat("Bearer ", identity.session->access_token));
       }
@@ -243,7 +289,7 @@ Decision Engine::Impl::Allow(const Evaluation& eval, const std::vector<Identity>
   // authgate's own cookies never reach the upstream.
   bool removed_any = false;
   std::string cookie_header = RemoveCookies(eval.jar, [&](std::string_view name) {
-    bool remove = sessions->OwnsCookie(name) || IsFlowCookie(name) ||
+    bool remove = IsOwnCookie(name) ||
                   std::find(drop_cookies.begin(), drop_cookies.end(), name) != drop_cookies.end();
     removed_any |= remove;
     return remove;
@@ -294,6 +340,10 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(std::string_view json,
         c.login->oidc, impl->http.get(), impl->scheduler.get(), impl->scheduler->clock());
     if (!oidc.ok()) return oidc.status();
     impl->oidc = std::move(*oidc);
+    if (c.login->callback_rate_limit.per_minute > 0) {
+      impl->callback_limiter =
+          std::make_unique<RateLimiter>(c.login->callback_rate_limit, kCallbackLimiterAddresses);
+    }
   }
   for (const JwtProviderConfig& provider : c.providers) {
     absl::StatusOr<KeyProvider> keys = MakeKeyProvider(provider.keys, c.file_check_interval,
@@ -312,12 +362,13 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(std::string_view json,
     }
     impl->providers.push_back(Impl::Provider{&provider, std::move(*verifier)});
   }
-  auto add_header = [&](const std::string& name) {
-    if (std::find(impl->identity_headers.begin(), impl->identity_headers.end(), name) ==
-        impl->identity_headers.end()) {
-      impl->identity_headers.push_back(name);
+  std::vector<std::string>& removed = impl->always_removed_headers;
+  auto add_header = [&](std::string_view name) {
+    if (std::find(removed.begin(), removed.end(), name) == removed.end()) {
+      removed.emplace_back(name);
     }
   };
+  for (std::string_view name : kMethodOverrideHeaders) add_header(name);
   for (const JwtProviderConfig& provider : c.providers) {
     for (const ClaimToHeader& mapping : provider.claim_to_headers) add_header(mapping.header);
     if (provider.forward_payload_header) add_header(*provider.forward_payload_header);
@@ -428,6 +479,9 @@ EngineStats Engine::Stats() const {
       KeySourceStats source = keys.keys->Stats();
       stats.jwks_fetch_successes += source.fetch_successes;
       stats.jwks_fetch_failures += source.fetch_failures;
+      if (!source.last_error.empty()) {
+        stats.key_errors.emplace_back(provider.config->name, std::move(source.last_error));
+      }
     }
     stats.token_cache_hits += provider.verifier->cache().hits();
     stats.token_cache_misses += provider.verifier->cache().misses();

@@ -11,13 +11,15 @@
 //   }
 //   Carry(d);
 //
-// For each request, in this order: the path is normalised (400 when it is
+// For each request, in this order: the method is checked (400 unless an
+// upper-case HTTP token); the path is normalised (400 when it is
 // malformed or climbs above the root); the callback and sign-out paths are
 // handled; the first matching rule decides what identity is needed (no rule:
 // 403, fail closed); the identity is established (Bearer JWT, browser
 // session, or either); the rule's claim conditions are checked; and the
 // upstream request is prepared: client-sent copies of every identity header
-// are stripped, identity headers set, authgate's cookies removed.
+// and method overrides are stripped, tokens that did not verify removed,
+// identity headers set, authgate's cookies removed.
 //
 // Threads: Evaluate() and EvaluateAsync() may be called from any number of
 // threads at once. EvaluateAsync() answers at once (returning true) unless a
@@ -38,6 +40,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -73,6 +76,9 @@ struct EngineStats {
   uint64_t jwks_fetch_failures = 0;
   uint64_t token_cache_hits = 0;
   uint64_t token_cache_misses = 0;
+  // The `jwt` providers whose last key fetch failed, with its error (no
+  // secret: a status, a transport error, or why the document was refused).
+  std::vector<std::pair<std::string, std::string>> key_errors;
 };
 
 class Engine {

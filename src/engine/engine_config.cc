@@ -7,6 +7,7 @@
 #include "config_object.h"
 #include "jose/json.h"
 #include "net/url.h"
+#include "session/cookie_scope.h"
 #include "session/cookie_security.h"
 #include "session/set_cookie.h"
 #include "text.h"
@@ -174,8 +175,13 @@ absl::Status ReadSession(ConfigObject& root, bool required, SessionConfig* out) 
     }
     out->attributes.same_site = *text;
   }
-  if (absl::Status s = session->GetString("cookie_domain", &out->attributes.domain); !s.ok()) {
-    return s;
+  text.reset();
+  if (absl::Status s = session->GetString("cookie_domain", &text); !s.ok()) return s;
+  if (text) {
+    out->attributes.domain = NormalizeCookieDomain(*text);
+    if (!out->attributes.domain) {
+      return session->Error("cookie_domain", "must be a domain name such as example.com");
+    }
   }
   int64_t pending = out->max_pending_logins;
   if (absl::Status s = session->GetInteger("max_pending_logins", 1, 32, &pending); !s.ok()) {
@@ -232,6 +238,21 @@ absl::Status ReadDenyRedirectMatchers(ConfigObject& oidc, std::vector<HeaderMatc
   return absl::OkStatus();
 }
 
+absl::Status ReadRateLimit(ConfigObject& parent, std::string_view key, RateLimit* out) {
+  JsonValue value = parent.Get(key);
+  if (!value.valid()) return absl::OkStatus();
+  absl::StatusOr<ConfigObject> limit = ConfigObject::Open(value, parent.Path(key));
+  if (!limit.ok()) return limit.status();
+  int64_t per_minute = out->per_minute, burst = out->burst;
+  if (absl::Status s = limit->GetInteger("per_minute", 0, 1000000, &per_minute); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = limit->GetInteger("burst", 1, 1000000, &burst); !s.ok()) return s;
+  out->per_minute = static_cast<int>(per_minute);
+  out->burst = static_cast<int>(burst);
+  return limit->CheckAllKeysKnown();
+}
+
 absl::Status ReadLogin(ConfigObject& root, EngineConfig* config) {
   JsonValue value = root.Get("oidc");
   if (!value.valid()) return absl::OkStatus();
@@ -266,6 +287,10 @@ absl::Status ReadLogin(ConfigObject& root, EngineConfig* config) {
       !s.ok()) {
     return s;
   }
+  if (absl::Status s = ReadRateLimit(*oidc, "callback_rate_limit", &login.callback_rate_limit);
+      !s.ok()) {
+    return s;
+  }
   if (absl::Status s = ParseOidcConfig(&*oidc, &login.oidc); !s.ok()) return s;
   if (absl::Status s = oidc->CheckAllKeysKnown(); !s.ok()) return s;
 
@@ -275,6 +300,13 @@ absl::Status ReadLogin(ConfigObject& root, EngineConfig* config) {
   login.callback_path = std::string(redirect_path.substr(0, redirect_path.find('?')));
   if (login.callback_path == login.signout_path) {
     return oidc->Error("signout_path", "must differ from the path of redirect_uri");
+  }
+  const std::optional<std::string>& cookie_domain = config->session.attributes.domain;
+  if (cookie_domain && !IsWithinCookieDomain(redirect->host, *cookie_domain)) {
+    return absl::InvalidArgumentError(
+        StrCat("session.cookie_domain: the host of oidc.redirect_uri (", redirect->host,
+               ") is outside ", *cookie_domain, ", so the callback would never see the login "
+               "cookie"));
   }
   absl::StatusOr<CookieSecurity> security = DecideCookieSecurity(
       login.oidc.redirect_uri, login.oidc.allow_insecure_http, config->session.attributes.domain);
@@ -347,6 +379,12 @@ absl::Status ReadJwt(ConfigObject& root, EngineConfig* config) {
         !s.ok()) {
       return s;
     }
+    if (provider.options.claims.audiences.empty()) {
+      config->warnings.push_back(StrCat(
+          "jwt.providers.", provider.name, ": no audiences, so a token ", provider.issuer,
+          " issued for any other application (another API, any of its clients) is accepted; "
+          "set audiences to the identifier this API's tokens carry in aud"));
+    }
     config->providers.push_back(std::move(provider));
   }
   return jwt->CheckAllKeysKnown();
@@ -412,11 +450,16 @@ absl::StatusOr<EngineConfig> ParseEngineConfig(std::string_view json,
   for (const JwtProviderConfig& provider : config.providers) {
     provider_names.push_back(provider.name);
   }
+  bool case_insensitive_paths = false;
+  if (absl::Status s = root->GetBool("rules_case_insensitive", &case_insensitive_paths); !s.ok()) {
+    return s;
+  }
   JsonValue rules = root->Get("rules");
   if (!rules.valid()) {
     return root->Error("rules", "is required (a request no rule matches is denied)");
   }
-  absl::StatusOr<RouteTable> table = RouteTable::Parse(rules, "rules", provider_names);
+  absl::StatusOr<RouteTable> table =
+      RouteTable::Parse(rules, "rules", provider_names, case_insensitive_paths);
   if (!table.ok()) return table.status();
   config.rules = std::move(*table);
   for (size_t i = 0; i < config.rules.rules().size(); ++i) {

@@ -22,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "engine/config_loader.h"
+#include "engine/rate_limiter.h"
 #include "engine/request.h"
 #include "jwks/key_source.h"
 #include "jwt/jwt_verifier.h"
@@ -77,6 +78,9 @@ struct LoginConfig {
   bool redirect_only_html = true;
   // Refresh the access token this long before it expires.
   absl::Duration refresh_margin = absl::Seconds(30);
+  // Callbacks whose state verifies, per client address, before the code
+  // exchange (per_minute 0: no limit).
+  RateLimit callback_rate_limit;
 };
 
 struct SessionConfig {

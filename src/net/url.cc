@@ -115,6 +115,33 @@ absl::StatusOr<Url> Url::Parse(std::string_view text) {
   return url;
 }
 
+std::string_view HostOfAuthority(std::string_view authority) {
+  std::string_view host = authority;
+  if (!host.empty() && host.front() == '[') {
+    const size_t close = host.find(']');
+    if (close != std::string_view::npos) host = host.substr(0, close + 1);
+  } else {
+    host = host.substr(0, host.find(':'));
+  }
+  if (!host.empty() && host.back() == '.') host.remove_suffix(1);
+  return host;
+}
+
+bool IsDomainName(std::string_view name) {
+  while (true) {
+    const size_t dot = name.find('.');
+    const std::string_view label = name.substr(0, dot);
+    if (label.empty()) return false;
+    for (char c : label) {
+      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) {
+        return false;
+      }
+    }
+    if (dot == std::string_view::npos) return true;
+    name.remove_prefix(dot + 1);
+  }
+}
+
 bool Url::IsLoopback() const {
   return host == "localhost" || host == "[::1]" || IsIpv4Loopback(host);
 }

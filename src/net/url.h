@@ -40,6 +40,17 @@ struct Url {
 // `allow_insecure_http`.
 absl::Status CheckFetchAllowed(const Url& url, bool allow_insecure_http);
 
+// HostOfAuthority returns the host of an authority ("host[:port]", as in a
+// Host header): without the port, and without the trailing dot of an
+// absolute name ("api.example.com." is the same host to an upstream). An
+// IPv6 literal keeps its brackets; case is kept.
+std::string_view HostOfAuthority(std::string_view authority);
+
+// IsDomainName tells whether `name` is dot-separated labels of lowercase
+// letters, digits, '-' and '_', none of them empty ("example.com",
+// "localhost"; not "Example.com", "a..b" or "a.").
+bool IsDomainName(std::string_view name);
+
 }  // namespace authgate
 
 #endif  // AUTHGATE_SRC_NET_URL_H_

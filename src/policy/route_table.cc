@@ -7,6 +7,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "config_object.h"
+#include "net/url.h"
 #include "policy/path_normalizer.h"
 #include "text.h"
 
@@ -21,10 +22,6 @@ absl::Status PathError(std::string_view path, std::string_view message) {
 bool IsTokenChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
          std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-bool IsHostLabelChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
 }
 
 char AsciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
@@ -43,28 +40,7 @@ bool IsValidHostPattern(std::string_view host) {
     });
   }
   if (host.substr(0, 2) == "*.") host.remove_prefix(2);
-  if (host.empty()) return false;
-  while (true) {
-    const size_t dot = host.find('.');
-    const std::string_view label = host.substr(0, dot);
-    if (label.empty() || !std::all_of(label.begin(), label.end(), IsHostLabelChar)) return false;
-    if (dot == std::string_view::npos) return true;
-    host.remove_prefix(dot + 1);
-  }
-}
-
-// The host of an authority: without the port, and without the trailing dot
-// of an absolute name ("api.example.com." is the same host to the upstream).
-std::string_view HostOfAuthority(std::string_view authority) {
-  std::string_view host = authority;
-  if (!host.empty() && host.front() == '[') {
-    const size_t close = host.find(']');
-    if (close != std::string_view::npos) host = host.substr(0, close + 1);
-  } else {
-    host = host.substr(0, host.find(':'));
-  }
-  if (!host.empty() && host.back() == '.') host.remove_suffix(1);
-  return host;
+  return IsDomainName(host);
 }
 
 bool HostMatches(std::string_view pattern, std::string_view authority) {
@@ -101,8 +77,7 @@ absl::Status ParseMethods(JsonValue methods, const std::string& path, RouteRule*
       return PathError(element_path, "must be an HTTP method name");
     }
     // Methods are case-sensitive (RFC 9110 9.1): "get" would never match a GET.
-    if (std::any_of(method.string().begin(), method.string().end(),
-                    [](char c) { return c >= 'a' && c <= 'z'; })) {
+    if (!IsUpperCaseMethod(method.string())) {
       return PathError(element_path, "must be uppercase (methods are case-sensitive)");
     }
     rule->methods.emplace_back(method.string());
@@ -110,7 +85,8 @@ absl::Status ParseMethods(JsonValue methods, const std::string& path, RouteRule*
   return absl::OkStatus();
 }
 
-absl::Status ParseMatch(JsonValue value, std::string path, RouteRule* rule) {
+absl::Status ParseMatch(JsonValue value, std::string path, bool case_insensitive_paths,
+                        RouteRule* rule) {
   absl::StatusOr<ConfigObject> match = ConfigObject::Open(value, std::move(path));
   if (!match.ok()) return match.status();
   std::optional<std::string> exact, prefix, regex, host;
@@ -136,6 +112,7 @@ absl::Status ParseMatch(JsonValue value, std::string path, RouteRule* rule) {
   if (regex) {
     RE2::Options options;
     options.set_log_errors(false);
+    options.set_case_sensitive(!case_insensitive_paths);
     auto compiled = std::make_shared<const re2::RE2>(*regex, options);
     if (!compiled->ok()) {
       return match->Error("regex", StrCat("invalid regular expression: ", compiled->error()));
@@ -245,7 +222,8 @@ absl::Status ParseRequirement(JsonValue value, std::string path,
 }
 
 absl::Status ParseRule(JsonValue value, size_t index, std::string_view path,
-                       const std::vector<std::string>& known_providers, RouteRule* rule) {
+                       const std::vector<std::string>& known_providers,
+                       bool case_insensitive_paths, RouteRule* rule) {
   const std::string rule_path = StrCat(path, "[", index, "]");
   absl::StatusOr<ConfigObject> object = ConfigObject::Open(value, rule_path);
   if (!object.ok()) return object.status();
@@ -258,8 +236,12 @@ absl::Status ParseRule(JsonValue value, size_t index, std::string_view path,
 
   if (name && name->empty()) return object->Error("name", "must not be empty");
   rule->name = name ? *name : rule_path;
+  rule->case_insensitive_paths = case_insensitive_paths;
   if (match.valid()) {
-    if (absl::Status s = ParseMatch(match, object->Path("match"), rule); !s.ok()) return s;
+    if (absl::Status s = ParseMatch(match, object->Path("match"), case_insensitive_paths, rule);
+        !s.ok()) {
+      return s;
+    }
   }
   if (!requirement.valid()) {
     return object->Error("requires", "is required (\"none\" to let every request through)");
@@ -289,12 +271,21 @@ absl::Status ParseRule(JsonValue value, size_t index, std::string_view path,
 
 }  // namespace
 
+bool IsUpperCaseMethod(std::string_view method) {
+  return !method.empty() && std::all_of(method.begin(), method.end(), [](char c) {
+    return IsTokenChar(c) && !(c >= 'a' && c <= 'z');
+  });
+}
+
 bool RouteRule::Matches(std::string_view method, std::string_view host_header,
                         std::string_view normalized_path) const {
-  if (exact_path && normalized_path != *exact_path) return false;
+  auto same = [this](std::string_view a, std::string_view b) {
+    return case_insensitive_paths ? EqualsIgnoreCase(a, b) : a == b;
+  };
+  if (exact_path && !same(normalized_path, *exact_path)) return false;
   if (prefix && !prefix->empty()) {
     // Whole segments only: "/public" must not match "/publicity".
-    if (normalized_path.substr(0, prefix->size()) != *prefix) return false;
+    if (!same(normalized_path.substr(0, prefix->size()), *prefix)) return false;
     if (normalized_path.size() > prefix->size() && normalized_path[prefix->size()] != '/') {
       return false;
     }
@@ -311,7 +302,8 @@ bool RouteRule::Matches(std::string_view method, std::string_view host_header,
 }
 
 absl::StatusOr<RouteTable> RouteTable::Parse(JsonValue rules, std::string_view path,
-                                             const std::vector<std::string>& known_providers) {
+                                             const std::vector<std::string>& known_providers,
+                                             bool case_insensitive_paths) {
   if (!rules.is_array()) return PathError(path, "must be a list of rules");
   if (rules.size() == 0) {
     return PathError(path, "must not be empty (a request no rule matches is denied)");
@@ -321,7 +313,11 @@ absl::StatusOr<RouteTable> RouteTable::Parse(JsonValue rules, std::string_view p
   size_t index = 0;
   for (JsonValue value : rules.elements()) {
     RouteRule rule;
-    if (absl::Status s = ParseRule(value, index, path, known_providers, &rule); !s.ok()) return s;
+    if (absl::Status s =
+            ParseRule(value, index, path, known_providers, case_insensitive_paths, &rule);
+        !s.ok()) {
+      return s;
+    }
     if (!names.insert(rule.name).second) {
       std::string message = "duplicate rule name ";
       JsonQuote(rule.name, &message);

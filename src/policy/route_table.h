@@ -37,6 +37,14 @@
 // rule that can pass without one: "none" and the two allow flags (omitting
 // the token would bypass them).
 //
+// With `case_insensitive_paths` (the engine's `rules_case_insensitive`),
+// every rule's path, prefix and regex match ignoring ASCII case, for
+// upstreams whose router does (Express, ASP.NET Core): "/ADMIN" must not
+// slip past a "/admin" rule there. It is one switch for the whole table, not
+// a per-rule flag, since one rule without it would leave the bypass open.
+// Methods always compare exactly: requests with a lower-case letter in the
+// method are refused before matching (IsUpperCaseMethod).
+//
 // A RouteTable is immutable after Parse and safe to share across threads.
 
 #ifndef AUTHGATE_SRC_POLICY_ROUTE_TABLE_H_
@@ -75,6 +83,7 @@ struct RouteRule {
   std::shared_ptr<const re2::RE2> regex;  // full match
   std::vector<std::string> methods;       // empty: any method
   std::optional<std::string> host;        // lowercase; may start with "*."
+  bool case_insensitive_paths = false;    // exact_path and prefix ignore ASCII case
 
   Requirement requirement;
   std::vector<ClaimCondition> claims;  // all must hold
@@ -84,13 +93,21 @@ struct RouteRule {
                std::string_view normalized_path) const;
 };
 
+// IsUpperCaseMethod tells whether `method` is an HTTP method token (RFC 9110
+// 5.6.2) without a lower-case letter: what rules are written with, and the
+// only methods the engine accepts. Upstreams that uppercase the method
+// (Django, Werkzeug) would serve "post" as a POST that skipped every POST
+// rule.
+bool IsUpperCaseMethod(std::string_view method);
+
 class RouteTable {
  public:
   // Parse reads the `rules` array of the engine configuration. `path` names
   // it in errors ("rules"); `known_providers` are the JWT provider names the
   // configuration defines elsewhere.
   static absl::StatusOr<RouteTable> Parse(JsonValue rules, std::string_view path,
-                                          const std::vector<std::string>& known_providers);
+                                          const std::vector<std::string>& known_providers,
+                                          bool case_insensitive_paths = false);
 
   // Match returns the first rule matching the request, or null. `host` is the
   // request authority (host[:port]); `normalized_path` is NormalizePath()'s

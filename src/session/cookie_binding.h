@@ -1,8 +1,9 @@
 // Copyright authgate authors. SPDX-License-Identifier: Apache-2.0
 //
 // cookie_binding.h: what a signed or sealed cookie value is bound to (its
-// cookie name and the host it was issued for), and the unambiguous encoding
-// of that context which the MAC or the AEAD authenticates.
+// cookie name and the host it was issued for, or the cookie domain shared by
+// several hosts: cookie_scope.h), and the unambiguous encoding of that
+// context which the MAC or the AEAD authenticates.
 //
 //   CookieBinding binding{"__Host-authgate_session", "app.example"};
 //   std::string context = EncodeBindingContext("authgate-sealed-v1", binding, expiry_seconds);
@@ -26,7 +27,7 @@ namespace authgate {
 
 struct CookieBinding {
   std::string_view name;
-  std::string_view host;
+  std::string_view host;  // or the cookie domain
 };
 
 // EncodeBindingContext returns the length-prefixed encoding of `domain_tag`

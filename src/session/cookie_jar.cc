@@ -64,7 +64,11 @@ std::string RemoveCookies(const CookieJar& jar,
   for (const auto& [name, value] : jar.cookies()) {
     if (remove(name)) continue;
     if (!header.empty()) header += "; ";
-    if (name.empty()) {
+    // A nameless cookie is written as its value alone, as browsers send it,
+    // unless that reads back otherwise: "=a=b" written as "a=b" would be a
+    // cookie named "a" (maybe one of those just removed), and "=" written as
+    // "" no cookie at all.
+    if (name.empty() && !value.empty() && value.find('=') == std::string::npos) {
       header += value;
     } else {
       header += StrCat(name, "=", value);

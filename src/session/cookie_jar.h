@@ -53,8 +53,9 @@ class CookieJar {
 };
 
 // RemoveCookies returns a Cookie header value holding every cookie of `jar`
-// for which `remove` is false, in order ("a=1; b=2"); empty when none is
-// left (the caller then drops the header).
+// for which `remove` is false, in order ("a=1; b=2"), which Parse() reads
+// back as exactly those cookies; empty when none is left (the caller then
+// drops the header).
 std::string RemoveCookies(const CookieJar& jar,
                           const std::function<bool(std::string_view name)>& remove);
 

@@ -79,7 +79,7 @@ bool SessionStore::OwnsCookie(std::string_view name) const {
   return name == options_.cookie_name || PartIndex(name) > 0;
 }
 
-bool SessionStore::Load(const CookieJar& jar, std::string_view host, absl::Time now,
+bool SessionStore::Load(const CookieJar& jar, std::string_view scope, absl::Time now,
                         Session* out, Rejection* why) const {
   const std::string& name = options_.cookie_name;
   std::optional<std::string_view> first = jar.Get(name);
@@ -106,13 +106,13 @@ bool SessionStore::Load(const CookieJar& jar, std::string_view host, absl::Time 
     }
     sealed.append(*part);
   }
-  if (std::optional<Session> opened = opened_.Find(host, sealed); opened.has_value()) {
+  if (std::optional<Session> opened = opened_.Find(scope, sealed); opened.has_value()) {
     if (!StillValid(*opened, now, why)) return false;
     *out = *std::move(opened);
     return true;
   }
   std::string record;
-  if (!OpenSealedValue(*keys_, CookieBinding{name, host}, now, sealed, &record, why)) {
+  if (!OpenSealedValue(*keys_, CookieBinding{name, scope}, now, sealed, &record, why)) {
     return false;
   }
   absl::StatusOr<Session> session = ParseSession(record);
@@ -123,7 +123,7 @@ bool SessionStore::Load(const CookieJar& jar, std::string_view host, absl::Time 
     return Fail(why, Reason::kSessionInvalid, "session record has an empty id");
   }
   if (!StillValid(*session, now, why)) return false;
-  opened_.Insert(host, sealed, *session);
+  opened_.Insert(scope, sealed, *session);
   *out = *std::move(session);
   return true;
 }
@@ -144,7 +144,7 @@ bool SessionStore::StillValid(const Session& session, absl::Time now, Rejection*
 }
 
 absl::StatusOr<std::vector<std::string>> SessionStore::Save(const Session& session,
-                                                            std::string_view host,
+                                                            std::string_view scope,
                                                             absl::Time now,
                                                             const CookieJar& jar) const {
   if (session.id.empty()) return absl::InvalidArgumentError("session has no id");
@@ -157,7 +157,7 @@ absl::StatusOr<std::vector<std::string>> SessionStore::Save(const Session& sessi
   if (expiry <= now) return absl::FailedPreconditionError("the session's lifetime is over");
   const std::string& name = options_.cookie_name;
   const std::string sealed =
-      SealValue(*keys_, CookieBinding{name, host}, expiry, SerializeSession(session));
+      SealValue(*keys_, CookieBinding{name, scope}, expiry, SerializeSession(session));
   if (sealed.empty()) return absl::InternalError("sealing the session failed");
   if (sealed.size() > kMaxSealedText) {
     return absl::ResourceExhaustedError(ToAbsl(

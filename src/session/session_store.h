@@ -11,8 +11,8 @@
 //   Session session;
 //   Rejection why;
 //   // false: login_required, session_invalid or session_expired
-//   if (!store.Load(jar, host, now, &session, &why)) ...
-//   absl::StatusOr<std::vector<std::string>> set_cookies = store.Save(session, host, now, jar);
+//   if (!store.Load(jar, scope, now, &session, &why)) ...
+//   absl::StatusOr<std::vector<std::string>> set_cookies = store.Save(session, scope, now, jar);
 //
 // A browser keeps at most about 4 KB per cookie, and a session with its
 // tokens can need several times that. The sealed text is therefore split
@@ -20,8 +20,9 @@
 // count in the first cookie says how many parts to join, so a leftover part
 // of an older, longer session is never joined, and a missing, swapped or
 // foreign part makes the joined text fail authentication. The whole record
-// is sealed for (cookie name, host): it opens under no other name and on no
-// other host.
+// is sealed for (cookie name, scope), the scope being the host or the cookie
+// domain (cookie_scope.h): it opens under no other name and in no other
+// scope.
 //
 // The session expires at the earlier of created + lifetime (absolute) and
 // last_seen + idle_timeout; both are checked again on Load, so shortening
@@ -80,21 +81,21 @@ class SessionStore {
   // `options` must pass ValidateSessionStoreOptions.
   SessionStore(std::shared_ptr<const CookieKeys> keys, SessionStoreOptions options);
 
-  // Load reads the session of `jar` for `host` at `now`. Returns false with
+  // Load reads the session of `jar` for `scope` at `now`. Returns false with
   // *why: login_required when there is no session cookie; session_invalid
   // when it is malformed, tampered, truncated, missing a part, sealed for
-  // another name or host or with an unknown key, or unreadable;
+  // another name or scope or with an unknown key, or unreadable;
   // session_expired past the absolute lifetime or the idle timeout.
-  bool Load(const CookieJar& jar, std::string_view host, absl::Time now, Session* out,
+  bool Load(const CookieJar& jar, std::string_view scope, absl::Time now, Session* out,
             Rejection* why) const;
 
-  // Save returns the Set-Cookie header values storing `session` for `host`:
+  // Save returns the Set-Cookie header values storing `session` for `scope`:
   // its parts, each at most max_cookie_bytes, with a Max-Age ending at
   // min(created + lifetime, now + idle_timeout), then deletions of the parts
   // present in `jar` that the new session no longer uses. Fails when the
   // session has no id, its lifetime is over, or it needs more than
   // max_chunks cookies (ResourceExhausted).
-  absl::StatusOr<std::vector<std::string>> Save(const Session& session, std::string_view host,
+  absl::StatusOr<std::vector<std::string>> Save(const Session& session, std::string_view scope,
                                                 absl::Time now, const CookieJar& jar) const;
 
   // Clear returns deletions for the session cookie and every part of it

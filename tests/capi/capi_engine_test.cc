@@ -233,7 +233,7 @@ TEST(CapiEngine, LoginAgainstALoopbackProvider) {
     "oidc": {"issuer": ")" + idp.issuer() + R"(", "client_id": "c-client",
              "client_secret": "c-secret", "redirect_uri": "http://127.0.0.1:8000/callback",
              "claim_to_headers": [{"claim": "sub", "header": "x-user"}]},
-    "jwt": {"providers": {"local": {"issuer": "https://unused.test",
+    "jwt": {"providers": {"local": {"issuer": "https://unused.test", "audiences": ["api"],
             "jwks": {"keys": [{"kty": "oct", "k": "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTMyYnl0ZXMh"}]}}}},)" +
                        std::string(kRules) + "}";
   EnginePtr engine = NewEngine(config);

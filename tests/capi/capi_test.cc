@@ -273,6 +273,8 @@ TEST(capi, ReasonNumbersArePinned) {
   EXPECT_EQ(AUTHGATE_REASON_LIFETIME_TOO_LONG, 18);
   EXPECT_EQ(AUTHGATE_REASON_NONCE_MISMATCH, 19);
   EXPECT_EQ(AUTHGATE_REASON_PROVIDER_UNAVAILABLE, 33);
+  EXPECT_EQ(AUTHGATE_REASON_INVALID_METHOD, 34);
+  EXPECT_EQ(AUTHGATE_REASON_RATE_LIMITED, 35);
 }
 
 TEST(capi, ReasonNames) {
@@ -285,15 +287,15 @@ TEST(capi, ReasonNames) {
       "session_invalid", "session_expired", "state_mismatch", "flow_cookie_missing",
       "authorization_error", "token_exchange_failed", "refresh_failed", "token_missing",
       "multiple_tokens", "insufficient_claims", "no_matching_rule", "invalid_path",
-      "login_required", "provider_unavailable"};
-  static_assert(sizeof(expected) / sizeof(expected[0]) == 34, "reasons 0..33");
-  for (int i = 0; i <= 33; ++i) {
+      "login_required", "provider_unavailable", "invalid_method", "rate_limited"};
+  static_assert(sizeof(expected) / sizeof(expected[0]) == 36, "reasons 0..35");
+  for (int i = 0; i <= 35; ++i) {
     const char* name = authgate_reason_name(static_cast<authgate_reason>(i));
     ASSERT_NE(name, nullptr) << i;
     EXPECT_STREQ(name, expected[i]) << i;
     EXPECT_EQ(name, authgate_reason_name(static_cast<authgate_reason>(i))) << "static";
   }
-  EXPECT_STREQ(authgate_reason_name(static_cast<authgate_reason>(34)), "unknown");
+  EXPECT_STREQ(authgate_reason_name(static_cast<authgate_reason>(36)), "unknown");
   // 1000 is what a C caller (or a newer header) may pass; C++ code would need
   // a fixed underlying type to form it without UB, so go through an integer
   // of the enum's size as a C caller does.

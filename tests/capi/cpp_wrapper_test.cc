@@ -343,14 +343,15 @@ TEST(cpp_wrapper, ResultOutlivesVerifier) {
 TEST(cpp_wrapper, EngineDecides) {
   TestKey key = TestKey::Ec("P-256");
   std::string config = R"({"jwt": {"providers": {"p": {"issuer": "https://iss.test",
-      "jwks": )" + key.PublicJwks("k") + R"(,
+      "audiences": ["api"], "jwks": )" + key.PublicJwks("k") + R"(,
       "claim_to_headers": [{"claim": "sub", "header": "x-user"}]}}},
       "rules": [{"match": {"prefix": "/api"}, "requires": {"jwt": ["p"]}}]})";
   authgate::api::Engine engine = authgate::api::Engine::Create(config);
   EXPECT_TRUE(engine.Ready());
   EXPECT_TRUE(engine.warnings().empty());
-  std::string token = SignToken(key, "ES256", R"({"alg":"ES256","kid":"k"})",
-                                R"({"iss":"https://iss.test","sub":"bob","exp":4102444800})");
+  std::string token =
+      SignToken(key, "ES256", R"({"alg":"ES256","kid":"k"})",
+                R"({"iss":"https://iss.test","sub":"bob","aud":"api","exp":4102444800})");
   authgate::api::Request request;
   request.Method("GET").Scheme("https").Authority("app.test").Target("/api/a?b=1");
   request.AddHeader("Authorization", "Bearer " + token);

@@ -94,6 +94,10 @@ base | sed 's/redirect_uri: http:\/\/127.0.0.1:8000\/callback/redirect_uri: http
   > "$WORK/insecure.yaml"
 check "plain http redirect URI off loopback" 1 "redirect_uri" "$WORK/insecure.yaml"
 
+base | sed '/      audiences: /d' > "$WORK/noaudiences.yaml"
+check "a provider without audiences is warned about" 0 "warning: jwt.providers.idp: no audiences" \
+  "$WORK/noaudiences.yaml"
+
 base | sed '/^listen:/d' > "$WORK/nolisten.yaml"
 check "listen required" 1 "listen: required" "$WORK/nolisten.yaml"
 

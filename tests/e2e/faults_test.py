@@ -395,6 +395,9 @@ def scenario_a(s, rig, broken):
     s.figure("sidecar diagnostics during the outage", logged_since(sidecar, mark))
     s.figure("/readyz at the end of the outage", ready)
     s.check("at least two key fetches failed during the outage", failures >= 2)
+    outage_logged = sum('"key fetch failed' in line for line in sidecar.stderr_lines[mark:])
+    s.check("the failing fetches were logged when they began, not each time (%d lines)"
+            % outage_logged, 1 <= outage_logged <= 2)
     s.check("/readyz still 200 at the end of the outage", ready == 200)
     s.load_checks("wrk", result)
     s.sidecar_checks(sidecar)
@@ -768,6 +771,16 @@ def scenario_f(s, rig, broken):
     # The last fetch of each provider may still be finishing at the scrape.
     s.check("the sidecar counted them as failed fetches", failures >= hostile - len(keys))
     s.check("peak RSS grew by less than 50 MiB", peak - baseline < 50 * 1024)
+    # Logged when a provider's fetches start failing (or fail differently),
+    # not once per fetch.
+    logged = {mode: 0 for mode in keys}
+    for line in sidecar.stderr_lines[mark:]:
+        entry = json.loads(line)
+        if entry.get("msg", "").startswith("key fetch failed") and entry.get("provider") in logged:
+            logged[entry["provider"]] += 1
+    s.figure("key fetch failures logged, by provider", logged)
+    s.check("each provider's failure logged, at most twice",
+            all(1 <= count <= 2 for count in logged.values()))
     s.load_checks("wrk", result)
     s.sidecar_checks(sidecar)
 

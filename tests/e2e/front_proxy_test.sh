@@ -220,6 +220,11 @@ request /public/index.html "${JSON[@]}" -H 'X-Authgate-Sub: mallory'
 spoof_removed() { [[ $STATUS == 200 ]] && from_app && [[ -z "$(app_got x-authgate-sub)" ]]; }
 expect "public route: the client's x-authgate-sub removed" spoof_removed
 
+request /public/index.html "${JSON[@]}" -H 'X_Authgate_Sub: mallory'
+underscore_removed() { [[ $STATUS == 200 ]] && from_app && ! grep -qi mallory "$WORK/body"; }
+expect "public route: the client's X_Authgate_Sub removed" underscore_removed
+
+
 request /api/orders "${JSON[@]}" -H "Authorization: Bearer $(token alice api:read "$OTHER_KEY")"
 bad_token() {
   [[ $STATUS == 401 ]] && ! from_app && [[ "$(header WWW-Authenticate | wc -l)" == 1 ]] \
@@ -269,6 +274,11 @@ session_ok() {
     && [[ "$(app_target)" == "/account?tab=1" ]]
 }
 expect "session: 200 from the app with the user's x-authgate-sub" session_ok
+
+# The session is bound to the host: had the client's X-Forwarded-Host reached
+# authgate, the session would not open there.
+request "/account?tab=1" "${BROWSER[@]}" -H 'X-Forwarded-Host: evil.example'
+expect "session: the client's X-Forwarded-Host is replaced by the proxy's" session_ok
 
 request "/callback?code=forged&state=forged" "${BROWSER[@]}"
 forged_callback() { [[ $STATUS == 400 ]] && ! from_app && [[ "$(header Cache-Control)" == *no-store* ]]; }

@@ -131,6 +131,7 @@ class FakeProvider:
     def __init__(self, discovery_available=True):
         self.discovery_available = discovery_available
         self.codes = {}          # code -> {"nonce": ..., "sub": ...}
+        self.token_requests = 0
         self._held = {}          # path -> (arrived Event, release Event)
         self._lock = threading.Lock()
         provider = self
@@ -207,6 +208,7 @@ class FakeProvider:
 
     def _token(self, handler, form):
         with self._lock:
+            self.token_requests += 1
             grant = self.codes.pop(form.get("code", [""])[0], None)
         if grant is None or form.get("grant_type") != ["authorization_code"]:
             handler.send_json(400, {"error": "invalid_grant"})
@@ -467,6 +469,9 @@ def engine_config(provider, listen_port):
             "signout_path": "/signout",
             "id_token_algorithms": ["HS256"],
             "claim_to_headers": [{"claim": "sub", "header": "x-authgate-sub"}],
+            # Every test logs in from 127.0.0.1, far more often than a person
+            # would (the default allows 10 callbacks a minute per address).
+            "callback_rate_limit": {"per_minute": 600, "burst": 100},
         },
         "jwt": {
             # Unknown-kid refetches are one per refetch_interval; keep it
@@ -835,13 +840,37 @@ def metric_value(samples, name, **labels):
 
 # --- TLS -------------------------------------------------------------------
 
-def make_certificate(directory, name):
-    """A self-signed EC certificate for localhost and 127.0.0.1 (openssl CLI).
-    Returns (cert path, key path)."""
+def make_certificate(directory, name, names="DNS:localhost,IP:127.0.0.1"):
+    """A self-signed EC certificate for `names` (a subjectAltName list; by
+    default localhost and 127.0.0.1), made with the openssl CLI. Returns
+    (cert path, key path)."""
     cert, key = os.path.join(directory, name + ".crt"), os.path.join(directory, name + ".key")
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
                     "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",
-                    "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                    "/CN=" + name, "-addext", "subjectAltName=" + names,
                     "-keyout", key, "-out", cert], check=True, capture_output=True)
     return cert, key
+
+
+class JwksServer:
+    """Serves the `idp` provider's JWKS at /jwks, over TLS when given a
+    context; with `redirect_to`, answers every request with a 302 there."""
+
+    def __init__(self, tls_context=None, redirect_to=None):
+        class Handler(_Handler):
+            def do_GET(self):
+                if redirect_to is not None:
+                    self.send_json(302, {}, [("Location", redirect_to)])
+                else:
+                    self.send_json(200, {"keys": [oct_jwk(API_KEY, API_KID)]})
+
+        self._server = _QuietServer(("127.0.0.1", 0), Handler)
+        if tls_context is not None:
+            self._server.socket = tls_context.wrap_socket(self._server.socket, server_side=True)
+        self.port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self._server.shutdown()
+        self._server.server_close()
 

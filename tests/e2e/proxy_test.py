@@ -711,6 +711,10 @@ class AuthRequestChecks:
         reply = self.ask("/api/orders", "DELETE", spoof)
         self.assertEqual(reply.status, 401, reply)
 
+    def test_13_lower_case_original_method_400(self):
+        reply = self.ask("/api/orders", "delete", bearer(ps.api_token()))
+        self.assertEqual(reply.status, 400, reply)
+
 
 class NginxAuthRequestTest(AuthRequestChecks, SidecarCase):
     proxy = "nginx"
@@ -883,6 +887,42 @@ class FramingTest(SidecarCase):
             after = self.get("/public/after?" + new_marker())
             self.assertEqual(after.status, 200, name)
             self.assertNotEqual(after.json()["connection"], cut[0], name)
+
+    def test_01_smuggling_attempts_are_refused_whole(self):
+        # Each would let the bytes after the first request be read as a
+        # second one by a server that frames differently.
+        cases = {
+            "Content-Length and Transfer-Encoding":
+                b"POST /public/s?%s HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            "two different Content-Length":
+                b"POST /public/s?%s HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n"
+                b"Content-Length: 40\r\n\r\nhello",
+            "bare LF": b"GET /public/s?%s HTTP/1.1\nHost: a\n\n",
+            "space before the colon":
+                b"POST /public/s?%s HTTP/1.1\r\nHost: a\r\nTransfer-Encoding : chunked\r\n\r\n"
+                b"0\r\n\r\n",
+        }
+        for name, head in cases.items():
+            marker, smuggled = new_marker(), new_marker()
+            data = (head.replace(b"%s", marker.encode())
+                    + b"GET /public/smuggled?" + smuggled.encode() + b" HTTP/1.1\r\nHost: a\r\n\r\n")
+            received, closed = ps.raw_exchange(self.port, data)
+            self.assertTrue(received.startswith(b"HTTP/1.1 400"), (name, received[:200]))
+            self.assertEqual(received.count(b"HTTP/1.1 "), 1, name)
+            self.assertTrue(closed, name)
+            self.assertNotProxied(marker)
+            self.assertNotProxied(smuggled)
+
+    def test_01_obs_fold_cannot_add_a_header(self):
+        marker = new_marker()
+        received, _ = ps.raw_exchange(
+            self.port, b"GET /public/fold?" + marker.encode() + b" HTTP/1.1\r\nHost: a\r\n"
+            b"X-A: 1\r\n X-Authgate-Sub: admin\r\nConnection: close\r\n\r\n")
+        self.assertTrue(received.startswith(b"HTTP/1.1 200"), received[:200])
+        seen = UPSTREAM.requests_with(marker)[0]["headers"]
+        self.assertEqual(header_values(seen, "X-Authgate-Sub"), [])
+        self.assertEqual(len(header_values(seen, "X-A")), 1)
 
     def test_01_absolute_form_is_forwarded_in_origin_form(self):
         marker = new_marker()
@@ -1361,6 +1401,128 @@ class AdminAndAccessLogTest(unittest.TestCase):
         secrets_sent.update(("cookie " + name, value) for name, value in flow.items())
         for name, value in secrets_sent.items():
             self.assertNotIn(value, everything, "the %s appears in the sidecar's output" % name)
+
+
+class CallbackRateLimitTest(unittest.TestCase):
+    """Forged callbacks with a valid state spend no more of the client's
+    quota at the provider than oidc.callback_rate_limit allows, per client:
+    behind a trusted proxy, per address that proxy names."""
+
+    def test_10_forged_callbacks_are_limited_per_client(self):
+        config = ps.sidecar_config(PROVIDER, "http://127.0.0.1:%d" % UPSTREAM.port,
+                                   {"trusted_proxies": ["127.0.0.1"]})
+        config["oidc"]["callback_rate_limit"] = {"per_minute": 1, "burst": 2}
+        sidecar = ps.Sidecar(config).start()
+        self.addCleanup(sidecar.stop)
+        port = sidecar.main_port
+
+        def forged_callback(client):
+            _, state, _, flow = ps.begin_login(port, "/app/x")
+            return request(port, "GET", "/callback?" + urllib.parse.urlencode(
+                {"code": "forged-" + secrets.token_hex(4), "state": state,
+                 "iss": PROVIDER.issuer}),
+                BROWSER + [("Cookie", ps.cookie_header(flow)), ("X-Forwarded-For", client)])
+
+        before = PROVIDER.token_requests
+        statuses = [forged_callback("203.0.113.1").status for _ in range(4)]
+        self.assertEqual(statuses, [400, 400, 429, 429])
+        self.assertEqual(PROVIDER.token_requests - before, 2, "token requests of client A")
+        self.assertEqual(forged_callback("203.0.113.2").status, 400, "client B has its own")
+        self.assertEqual(PROVIDER.token_requests - before, 3)
+
+
+class ProviderTlsTest(unittest.TestCase):
+    """Keys fetched over TLS: the provider's certificate and host name are
+    always verified, and a redirect from https never goes to plain http."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.directory = tempfile.TemporaryDirectory(prefix="authgate-e2e-provider-tls-")
+        cls.cert, key = ps.make_certificate(cls.directory.name, "provider")
+        cls.other_cert, _ = ps.make_certificate(cls.directory.name, "other")
+        cls.misnamed_cert, misnamed_key = ps.make_certificate(
+            cls.directory.name, "misnamed", "DNS:other.e2e.test")
+        cls.servers = []
+
+        def tls(cert, key):
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(cert, key)
+            return context
+        cls.good = cls.serve(tls_context=tls(cls.cert, key))
+        cls.misnamed = cls.serve(tls_context=tls(cls.misnamed_cert, misnamed_key))
+        plain = cls.serve()
+        cls.downgrade = cls.serve(tls_context=tls(cls.cert, key),
+                                  redirect_to="http://127.0.0.1:%d/jwks" % plain.port)
+
+    @classmethod
+    def serve(cls, **kwargs):
+        server = ps.JwksServer(**kwargs)
+        cls.servers.append(server)
+        return server
+
+    @classmethod
+    def tearDownClass(cls):
+        for server in cls.servers:
+            server.close()
+        cls.directory.cleanup()
+
+    def status_with_keys_from(self, server, ca_file):
+        """The status of a valid token when the keys come from `server`."""
+        config = ps.sidecar_config(PROVIDER, "http://127.0.0.1:%d" % UPSTREAM.port)
+        config["jwt"]["providers"]["idp"].pop("jwks")
+        config["jwt"]["providers"]["idp"]["jwks_uri"] = "https://127.0.0.1:%d/jwks" % server.port
+        config["http"].update({"ca_file": ca_file, "follow_redirects": True})
+        sidecar = ps.Sidecar(config).start(wait_ready=False)
+        self.addCleanup(sidecar.stop)
+        # Until the idp's first fetch has an outcome: the remote provider's
+        # fetch and this one both succeeded, or this one failed.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            _, samples = ps.parse_metrics(
+                request(sidecar.admin_port, "GET", "/metrics").body.decode())
+            fetches = {result: ps.metric_value(samples, "authgate_jwks_fetches_total",
+                                               result=result)
+                       for result in ("success", "failure")}
+            if fetches["failure"] > 0 or fetches["success"] >= 2:
+                break
+            time.sleep(0.05)
+        self.sidecar = sidecar
+        return request(sidecar.main_port, "GET", "/api/tls", bearer(ps.api_token()))
+
+    def assertKeyFetchErrorLogged(self, *words):
+        """The sidecar logged the idp's failing fetch, its error naming `words`."""
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            for line in list(self.sidecar.stderr_lines):
+                entry = json.loads(line)
+                if entry.get("msg", "").startswith("key fetch failed") and \
+                        entry.get("provider") == "idp":
+                    for word in words:
+                        self.assertIn(word, entry.get("error", "").lower(), entry)
+                    return
+            time.sleep(0.05)
+        self.fail("no key fetch failure logged:\n" + "\n".join(self.sidecar.stderr_lines))
+
+    def test_14_keys_from_a_trusted_provider(self):
+        reply = self.status_with_keys_from(self.good, self.cert)
+        self.assertEqual(reply.status, 200, reply)
+
+    def test_14_untrusted_certificate_no_keys(self):
+        reply = self.status_with_keys_from(self.good, self.other_cert)
+        self.assertEqual(reply.status, 401, reply)
+        self.assertIn("jwks_unavailable", reply.header("WWW-Authenticate") or "")
+        self.assertKeyFetchErrorLogged("certificate")
+
+    def test_14_certificate_for_another_name_no_keys(self):
+        reply = self.status_with_keys_from(self.misnamed, self.misnamed_cert)
+        self.assertEqual(reply.status, 401, reply)
+        self.assertIn("jwks_unavailable", reply.header("WWW-Authenticate") or "")
+
+    def test_14_redirect_to_plain_http_not_followed(self):
+        reply = self.status_with_keys_from(self.downgrade, self.cert)
+        self.assertEqual(reply.status, 401, reply)
+        self.assertIn("jwks_unavailable", reply.header("WWW-Authenticate") or "")
+        self.assertKeyFetchErrorLogged()
 
 
 class TlsTest(unittest.TestCase):

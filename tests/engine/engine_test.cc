@@ -19,6 +19,7 @@
 namespace authgate {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -66,6 +67,37 @@ std::optional<std::string> HeaderOf(const std::vector<std::pair<std::string, std
     if (EqualsIgnoreCase(key, name)) return value;
   }
   return std::nullopt;
+}
+
+// What the upstream receives when a host carries out an allow decision as
+// decision.h says: the request's headers without remove_headers, then
+// set_headers, sent to upstream_target.
+struct UpstreamRequest {
+  std::string target;
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  // Whether `text` appears anywhere the upstream can read it.
+  bool Carries(std::string_view text) const {
+    if (target.find(text) != std::string::npos) return true;
+    for (const auto& [name, value] : headers) {
+      if (value.find(text) != std::string::npos) return true;
+    }
+    return false;
+  }
+};
+
+UpstreamRequest Forward(const Request& request, const Decision& d) {
+  UpstreamRequest upstream;
+  upstream.target = d.upstream_target;
+  for (const auto& header : request.headers) {
+    bool removed = false;
+    for (const std::string& name : d.remove_headers) {
+      removed |= EqualsIgnoreCase(header.first, name);
+    }
+    if (!removed) upstream.headers.push_back(header);
+  }
+  for (const auto& header : d.set_headers) upstream.headers.push_back(header);
+  return upstream;
 }
 
 std::vector<std::string> SetCookies(const Decision& d) {
@@ -441,6 +473,74 @@ INSTANTIATE_TEST_SUITE_P(
                       BadIdToken{"expired", R"({"exp":1700000000})", Reason::kExpired}),
     [](const ::testing::TestParamInfo<BadIdToken>& param_info) { return param_info.param.name; });
 
+// ---- callbacks are rate-limited per client address ----
+
+class CallbackRateLimitTest : public EngineTest {
+ protected:
+  // A callback with a state the attacker had minted (by visiting a
+  // protected page) and a made-up code, from `address`.
+  Decision ForgedCallback(const std::string& address) {
+    Browser attacker;
+    std::string location = BeginLogin(attacker);
+    Request r = attacker.Get(StrCat("/callback?code=forged-code&state=",
+                                    QueryParam(location, "state"), "&iss=https://idp.test"));
+    r.client_address = address;
+    return engine_->Evaluate(r);
+  }
+};
+
+TEST_F(CallbackRateLimitTest, ForgedCallbacksCannotSpendTheTokenEndpointQuota) {
+  Start();  // the default: 10 a minute, burst 10
+  for (int i = 0; i < 10; ++i) {
+    Decision d = ForgedCallback("203.0.113.5");
+    EXPECT_EQ(d.reason, Reason::kTokenExchangeFailed) << i;
+  }
+  EXPECT_EQ(idp_.token_requests(), 10);
+  Decision limited = ForgedCallback("203.0.113.5");
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_EQ(limited.reason, Reason::kRateLimited);
+  EXPECT_EQ(HeaderOf(limited.response_headers, "retry-after"), "6");
+  EXPECT_EQ(HeaderOf(limited.response_headers, "cache-control"), "no-store");
+  EXPECT_EQ(idp_.token_requests(), 10) << "no token request over the limit";
+
+  // Another address is unaffected: a real user logs in.
+  Browser user;
+  std::string location = BeginLogin(user);
+  Request callback = user.Get(StrCat("/callback?code=", idp_.Authorize(location), "&state=",
+                                     QueryParam(location, "state"), "&iss=https://idp.test"));
+  callback.client_address = "198.51.100.9";
+  EXPECT_EQ(engine_->Evaluate(callback).outcome, Outcome::kLoggedIn);
+
+  // The bucket refills with time.
+  clock_.Advance(absl::Seconds(6));
+  EXPECT_EQ(ForgedCallback("203.0.113.5").reason, Reason::kTokenExchangeFailed);
+  EXPECT_EQ(ForgedCallback("203.0.113.5").reason, Reason::kRateLimited);
+}
+
+TEST_F(CallbackRateLimitTest, LimitAndBurstAreConfigurableAndZeroTurnsItOff) {
+  Start(Config(R"(, "callback_rate_limit": {"per_minute": 2, "burst": 3})"));
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(ForgedCallback("203.0.113.5").status, 400) << i;
+  Decision limited = ForgedCallback("203.0.113.5");
+  EXPECT_EQ(limited.reason, Reason::kRateLimited);
+  EXPECT_EQ(HeaderOf(limited.response_headers, "retry-after"), "30");
+  EXPECT_EQ(idp_.token_requests(), 3);
+
+  engine_ = Make(Config(R"(, "callback_rate_limit": {"per_minute": 0})"));
+  ASSERT_NE(engine_, nullptr);
+  for (int i = 0; i < 15; ++i) EXPECT_EQ(ForgedCallback("203.0.113.5").status, 400) << i;
+  EXPECT_EQ(idp_.token_requests(), 18);
+}
+
+TEST_F(CallbackRateLimitTest, ForgedStatesAreRefusedWithoutSpendingTheLimit) {
+  Start(Config(R"(, "callback_rate_limit": {"per_minute": 1, "burst": 1})"));
+  Browser browser;
+  for (int i = 0; i < 5; ++i) {
+    Request r = browser.Get("/callback?code=x&state=1.4102444800.AAAA.AAAA");
+    EXPECT_EQ(engine_->Evaluate(r).reason, Reason::kStateMismatch) << i;
+  }
+  EXPECT_EQ(Login(browser).outcome, Outcome::kLoggedIn);
+}
+
 // ---- session cookie attacks ----
 
 TEST_F(EngineTest, TamperedOrTruncatedSessionCookieStartsANewLogin) {
@@ -611,6 +711,72 @@ TEST_F(EngineTest, ConcurrentRequestsRefreshOnce) {
   }
 }
 
+// ---- a session shared across subdomains (session.cookie_domain) ----
+
+constexpr std::string_view kDomainSessionCookie = "__Secure-authgate_session";
+
+std::string CookieDomainConfig() {
+  std::string config = Config();
+  config.replace(config.find("\"lifetime\""), 0, "\"cookie_domain\": \".Example.TEST\", ");
+  config.replace(config.find("https://app.test/callback"), 25, "https://b.example.test/callback");
+  return config;
+}
+
+TEST_F(EngineTest, CookieDomainSharesTheLoginAndTheSessionAcrossSubdomains) {
+  Start(CookieDomainConfig());
+  Browser browser;
+  browser.host = "a.example.test";
+  std::string location = BeginLogin(browser, "/private/x");
+  ASSERT_FALSE(location.empty());
+  std::string code = idp_.Authorize(location);
+  // The provider sends the browser to the redirect URI, on another subdomain.
+  browser.host = "b.example.test";
+  Decision callback = engine_->Evaluate(browser.Get(StrCat(
+      "/callback?code=", code, "&state=", QueryParam(location, "state"), "&iss=https://idp.test")));
+  ASSERT_EQ(callback.outcome, Outcome::kLoggedIn) << callback.detail;
+  EXPECT_THAT(SetCookies(callback),
+              Contains(AllOf(HasSubstr(StrCat(kDomainSessionCookie, "=")),
+                             HasSubstr("; Domain=example.test;"))));
+  browser.Apply(callback);
+  for (const char* host :
+       {"a.example.test", "b.example.test", "example.test", "C.Example.Test:8443"}) {
+    browser.host = host;
+    Decision d = engine_->Evaluate(browser.Get("/private"));
+    EXPECT_EQ(d.action, Decision::Action::kAllow) << host << ": " << d.detail;
+  }
+}
+
+TEST_F(EngineTest, CookieDomainSessionDoesNotOpenOutsideTheDomain) {
+  Start(CookieDomainConfig());
+  Browser browser;
+  browser.host = "b.example.test";
+  ASSERT_EQ(Login(browser).outcome, Outcome::kLoggedIn);
+  ASSERT_TRUE(browser.cookies.count(std::string(kDomainSessionCookie)));
+  // The session cookie copied to hosts the domain does not cover.
+  for (const char* host : {"example.test.evil", "evilexample.test", "evil.test", "test"}) {
+    browser.host = host;
+    Decision d = engine_->Evaluate(browser.Get("/private"));
+    EXPECT_EQ(d.action, Decision::Action::kRespond) << host;
+    EXPECT_EQ(d.status, 401) << host << ": a login could not complete there";
+    EXPECT_EQ(d.reason, Reason::kSessionInvalid) << host;
+    EXPECT_FALSE(HeaderOf(d.response_headers, "location")) << host;
+  }
+}
+
+TEST_F(EngineTest, CookieDomainLoginIsNotCompletedOutsideTheDomain) {
+  Start(CookieDomainConfig());
+  Browser browser;
+  browser.host = "a.example.test";
+  std::string location = BeginLogin(browser);
+  std::string code = idp_.Authorize(location);
+  browser.host = "evil.test";  // the state and the login cookie, replayed elsewhere
+  Decision d = engine_->Evaluate(browser.Get(StrCat(
+      "/callback?code=", code, "&state=", QueryParam(location, "state"), "&iss=https://idp.test")));
+  EXPECT_EQ(d.status, 400);
+  EXPECT_EQ(d.reason, Reason::kStateMismatch);
+  EXPECT_EQ(idp_.token_requests(), 0);
+}
+
 // ---- sign-out ----
 
 TEST_F(EngineTest, SignOutClearsTheSessionAndLogsOutAtTheProvider) {
@@ -626,6 +792,110 @@ TEST_F(EngineTest, SignOutClearsTheSessionAndLogsOutAtTheProvider) {
   browser.Apply(d);
   EXPECT_FALSE(browser.cookies.count(std::string(kSessionCookie)));
   EXPECT_EQ(engine_->Evaluate(browser.Get("/private")).status, 302);
+}
+
+// A sign-out request as a browser sends it from a page of `site`
+// ("cross-site", "same-site", "same-origin", "none"; "" sends no
+// Sec-Fetch-Site, as older browsers and other clients do).
+Request SignOutRequest(const Browser& browser, std::string_view site,
+                       std::string target = "/signout", std::string method = "GET") {
+  Request r = browser.Get(std::move(target));
+  r.method = std::move(method);
+  if (!site.empty()) r.headers.emplace_back("Sec-Fetch-Site", std::string(site));
+  return r;
+}
+
+bool SignedOut(const Decision& d) {
+  return d.outcome == Outcome::kSignedOut &&
+         std::any_of(d.response_headers.begin(), d.response_headers.end(), [](const auto& h) {
+           return h.first == "set-cookie" && h.second.rfind(StrCat(kSessionCookie, "=;"), 0) == 0;
+         });
+}
+
+// The action of the confirmation page's form: the sign-out path with its token.
+std::string ConfirmationAction(const Decision& page) {
+  const std::string marker = "action=\"";
+  size_t start = page.body.find(marker);
+  if (start == std::string::npos) return "";
+  start += marker.size();
+  return page.body.substr(start, page.body.find('"', start) - start);
+}
+
+TEST_F(EngineTest, CrossSiteSignOutAsksForConfirmation) {
+  Start();
+  Browser browser;
+  Login(browser);
+  Decision page = engine_->Evaluate(SignOutRequest(browser, "cross-site"));
+  EXPECT_EQ(page.action, Decision::Action::kRespond);
+  EXPECT_EQ(page.status, 200);
+  EXPECT_FALSE(SignedOut(page));
+  EXPECT_THAT(SetCookies(page), IsEmpty());
+  EXPECT_EQ(HeaderOf(page.response_headers, "cache-control"), "no-store");
+  EXPECT_THAT(HeaderOf(page.response_headers, "content-type").value_or(""), HasSubstr("text/html"));
+  std::string policy = HeaderOf(page.response_headers, "content-security-policy").value_or("");
+  EXPECT_THAT(policy, HasSubstr("default-src 'none'"));
+  EXPECT_THAT(policy, HasSubstr("frame-ancestors 'none'"));
+  EXPECT_THAT(page.body, HasSubstr("method=\"post\""));
+  EXPECT_THAT(page.body, Not(HasSubstr("<script")));
+  EXPECT_EQ(ConfirmationAction(page).rfind("/signout?", 0), 0u) << page.body;
+  EXPECT_EQ(engine_->Evaluate(browser.Get("/private")).action, Decision::Action::kAllow)
+      << "still signed in";
+}
+
+TEST_F(EngineTest, ConfirmedCrossSiteSignOutSignsOut) {
+  Start();
+  Browser browser;
+  Login(browser);
+  std::string action =
+      ConfirmationAction(engine_->Evaluate(SignOutRequest(browser, "cross-site")));
+  ASSERT_FALSE(action.empty());
+  Decision d = engine_->Evaluate(SignOutRequest(browser, "cross-site", action, "POST"));
+  EXPECT_TRUE(SignedOut(d)) << d.status << " " << d.body;
+  EXPECT_EQ(d.status, 302);
+  browser.Apply(d);
+  EXPECT_EQ(engine_->Evaluate(browser.Get("/private")).status, 302);
+}
+
+TEST_F(EngineTest, CrossSiteSignOutWithoutTheSessionsTokenGetsTheConfirmationAgain) {
+  Start();
+  Browser browser, other;
+  Login(browser);
+  Login(other);
+  std::string mine = ConfirmationAction(engine_->Evaluate(SignOutRequest(browser, "cross-site")));
+  std::string theirs = ConfirmationAction(engine_->Evaluate(SignOutRequest(other, "cross-site")));
+  ASSERT_FALSE(mine.empty());
+  ASSERT_NE(mine, theirs);
+  std::string tampered = mine;
+  tampered[tampered.size() - 2] = tampered[tampered.size() - 2] == 'A' ? 'B' : 'A';
+  const std::pair<std::string, std::string> attempts[] = {
+      {"/signout", "POST"},
+      {"/signout?confirm=", "POST"},
+      {tampered, "POST"},
+      {theirs, "POST"},  // another session's token
+      {mine, "GET"},     // a link, not the form
+  };
+  for (const auto& [target, method] : attempts) {
+    Decision d = engine_->Evaluate(SignOutRequest(browser, "cross-site", target, method));
+    EXPECT_FALSE(SignedOut(d)) << method << " " << target;
+    EXPECT_EQ(d.status, 200) << method << " " << target;
+    EXPECT_FALSE(ConfirmationAction(d).empty()) << method << " " << target;
+  }
+  EXPECT_EQ(engine_->Evaluate(browser.Get("/private")).action, Decision::Action::kAllow);
+}
+
+TEST_F(EngineTest, SameSiteAndDirectSignOutsSignOutAtOnce) {
+  Start();
+  for (const char* site : {"same-origin", "same-site", "none", ""}) {
+    Browser browser;
+    Login(browser);
+    Decision d = engine_->Evaluate(SignOutRequest(browser, site));
+    EXPECT_TRUE(SignedOut(d)) << site;
+    EXPECT_EQ(d.status, 302) << site;
+  }
+  Browser anonymous;
+  Decision without_session = engine_->Evaluate(SignOutRequest(anonymous, "cross-site"));
+  EXPECT_EQ(without_session.outcome, Outcome::kSignedOut);
+  EXPECT_TRUE(ConfirmationAction(without_session).empty()) << "nothing to protect";
 }
 
 // ---- rules and paths ----
@@ -832,6 +1102,215 @@ TEST_F(BearerTest, AllowMissingPassesWithoutTokenButNotWithABadOne) {
   Start();
   EXPECT_EQ(engine_->Evaluate(Api({}, "/maybe")).action, Decision::Action::kAllow);
   EXPECT_EQ(engine_->Evaluate(Api({"Bearer x.y.z"}, "/maybe")).status, 401);
+}
+
+// ---- tokens that did not verify never reach the upstream ----
+
+// Providers reading tokens from a header, a cookie and a query parameter,
+// and one whose verified tokens are forwarded; every route lets failed
+// tokens through.
+std::string OptionalTokenConfig() {
+  return R"({
+    "jwt": {"providers": {
+      "header": {"issuer": "https://idp.test", "audiences": ["api"], "typ": "at+jwt"},
+      "cookie": {"issuer": "https://idp.test", "audiences": ["api"], "typ": "at+jwt",
+                 "from_cookies": ["api_token"]},
+      "param": {"issuer": "https://idp.test", "audiences": ["api"], "typ": "at+jwt",
+                "from_params": ["access_token"]},
+      "kept": {"issuer": "https://idp.test", "audiences": ["api"], "typ": "at+jwt",
+               "from_headers": [{"name": "X-Api-Token"}], "forward": true}}},
+    "rules": [
+      {"match": {"prefix": "/header"},
+       "requires": {"jwt": ["header"], "allow_missing_or_failed": true}},
+      {"match": {"prefix": "/cookie"},
+       "requires": {"jwt": ["cookie"], "allow_missing_or_failed": true}},
+      {"match": {"prefix": "/param"},
+       "requires": {"jwt": ["param"], "allow_missing_or_failed": true}},
+      {"match": {"prefix": "/kept"},
+       "requires": {"jwt": ["kept"], "allow_missing_or_failed": true}}
+    ]})";
+}
+
+class FailedTokenTest : public BearerTest {
+ protected:
+  std::string Signed(std::string_view issuer, int64_t expires_in) {
+    int64_t now = absl::ToUnixSeconds(clock_.Now());
+    return idp_.AccessToken(StrCat(R"({"iss":")", issuer, R"(","sub":"svc-1","aud":"api","iat":)",
+                                   now - 600, R"(,"exp":)", now + expires_in, "}"));
+  }
+  // Tokens that must not verify, by what is wrong with them.
+  std::vector<std::pair<std::string, std::string>> FailedTokens() {
+    std::string forged = Signed("https://idp.test", 300);
+    forged[forged.size() - 5] = forged[forged.size() - 5] == 'A' ? 'B' : 'A';
+    return {{"forged", forged},
+            {"expired", Signed("https://idp.test", -300)},
+            {"wrong issuer", Signed("https://evil.test", 300)}};
+  }
+};
+
+TEST_F(FailedTokenTest, FailedHeaderTokenIsNotForwarded) {
+  Start(OptionalTokenConfig());
+  for (const auto& [what, token] : FailedTokens()) {
+    Request r = Api({"Bearer " + token}, "/header/x");
+    Decision d = engine_->Evaluate(r);
+    ASSERT_EQ(d.action, Decision::Action::kAllow) << what << ": " << d.detail;
+    EXPECT_FALSE(Forward(r, d).Carries(token)) << what;
+  }
+}
+
+TEST_F(FailedTokenTest, FailedCookieTokenIsNotForwarded) {
+  Start(OptionalTokenConfig());
+  for (const auto& [what, token] : FailedTokens()) {
+    Request r = Api({}, "/cookie/x");
+    r.headers.emplace_back("Cookie", "theme=dark; api_token=" + token);
+    Decision d = engine_->Evaluate(r);
+    ASSERT_EQ(d.action, Decision::Action::kAllow) << what << ": " << d.detail;
+    UpstreamRequest upstream = Forward(r, d);
+    EXPECT_FALSE(upstream.Carries(token)) << what;
+    EXPECT_EQ(HeaderOf(upstream.headers, "cookie"), "theme=dark") << what;
+  }
+}
+
+TEST_F(FailedTokenTest, FailedQueryTokenIsNotForwarded) {
+  Start(OptionalTokenConfig());
+  for (const auto& [what, token] : FailedTokens()) {
+    Request r = Api({}, StrCat("/param/x?page=2&access_token=", token));
+    Decision d = engine_->Evaluate(r);
+    ASSERT_EQ(d.action, Decision::Action::kAllow) << what << ": " << d.detail;
+    EXPECT_FALSE(Forward(r, d).Carries(token)) << what;
+    EXPECT_EQ(d.upstream_target, "/param/x?page=2") << what;
+  }
+}
+
+TEST_F(FailedTokenTest, VerifiedTokenOfAForwardingProviderIsKeptAFailedOneIsNot) {
+  Start(OptionalTokenConfig());
+  std::string valid = Signed("https://idp.test", 300);
+  Request good = Api({}, "/kept/x");
+  good.headers.emplace_back("X-Api-Token", valid);
+  Decision allowed = engine_->Evaluate(good);
+  ASSERT_EQ(allowed.action, Decision::Action::kAllow) << allowed.detail;
+  EXPECT_EQ(HeaderOf(Forward(good, allowed).headers, "x-api-token"), valid);
+
+  std::string expired = Signed("https://idp.test", -300);
+  Request bad = Api({}, "/kept/x");
+  bad.headers.emplace_back("X-Api-Token", expired);
+  Decision passed = engine_->Evaluate(bad);
+  ASSERT_EQ(passed.action, Decision::Action::kAllow) << passed.detail;
+  EXPECT_FALSE(Forward(bad, passed).Carries(expired));
+}
+
+TEST_F(FailedTokenTest, EngineWithoutLoginLeavesTheClientsCookiesAlone) {
+  Start(OptionalTokenConfig());
+  Request r = Api({}, "/header/x");
+  r.headers.emplace_back("Cookie", "theme=dark; lang=en");
+  Decision d = engine_->Evaluate(r);
+  ASSERT_EQ(d.action, Decision::Action::kAllow) << d.detail;
+  EXPECT_EQ(HeaderOf(Forward(r, d).headers, "cookie"), "theme=dark; lang=en");
+}
+
+TEST_F(BearerTest, ClientAuthorizationIsRemovedOnLoginRoutes) {
+  std::string config = Config();
+  config.replace(config.find("\"forward_bearer_token\": true"), 28,
+                 "\"forward_bearer_token\": false");
+  Start(config);
+  Browser browser;
+  Login(browser);
+  Request r = browser.Get("/private");
+  r.headers.emplace_back("Authorization", "Bearer " + Token());
+  Decision d = engine_->Evaluate(r);
+  ASSERT_EQ(d.action, Decision::Action::kAllow) << d.detail;
+  EXPECT_FALSE(HeaderOf(Forward(r, d).headers, "authorization"));
+}
+
+// ---- methods ----
+
+TEST_F(EngineTest, MethodWithALowerCaseLetterIsRefusedBeforeAnythingElse) {
+  Start();
+  Browser browser;
+  Login(browser);
+  for (const char* method : {"post", "Get", "deletE"}) {
+    for (const char* target : {"/public/x", "/private", "/callback?code=c&state=s", "/signout"}) {
+      Request r = browser.Get(target);
+      r.method = method;
+      Decision d = engine_->Evaluate(r);
+      EXPECT_EQ(d.action, Decision::Action::kRespond) << method << " " << target;
+      EXPECT_EQ(d.status, 400) << method << " " << target;
+      EXPECT_EQ(d.reason, Reason::kInvalidMethod) << method << " " << target;
+      EXPECT_THAT(SetCookies(d), IsEmpty()) << "nothing signed out: " << method << " " << target;
+    }
+  }
+  EXPECT_EQ(engine_->Evaluate(browser.Get("/private")).action, Decision::Action::kAllow);
+}
+
+TEST_F(EngineTest, MethodThatIsNotAnHttpTokenIsRefused) {
+  Start();
+  Browser browser;
+  for (const char* method : {"", "GET /", "GE\tT", "GET\r\nX-Injected: 1", "G\xC3\x89T", "\"GET\"",
+                             "GET,POST"}) {
+    Request r = browser.Get("/public/x");
+    r.method = method;
+    Decision d = engine_->Evaluate(r);
+    EXPECT_EQ(d.status, 400) << method;
+    EXPECT_EQ(d.reason, Reason::kInvalidMethod) << method;
+  }
+  for (const char* method : {"GET", "PROPFIND", "M-SEARCH", "BREW"}) {
+    Request r = browser.Get("/public/x");
+    r.method = method;
+    EXPECT_EQ(engine_->Evaluate(r).action, Decision::Action::kAllow) << method;
+  }
+}
+
+TEST_F(BearerTest, MethodOverrideHeadersNeverReachTheUpstream) {
+  Start();
+  Browser browser;
+  Login(browser);
+  Request public_page = browser.Get("/public/x");
+  Request session_page = browser.Get("/private");
+  Request api = Api({"Bearer " + Token()});
+  for (Request* r : {&public_page, &session_page, &api}) {
+    r->method = "POST";
+    r->headers.emplace_back("X-HTTP-Method-Override", "DELETE");
+    r->headers.emplace_back("x-http-method", "DELETE");
+    r->headers.emplace_back("X-Method-Override", "DELETE");
+    Decision d = engine_->Evaluate(*r);
+    ASSERT_EQ(d.action, Decision::Action::kAllow) << r->target << ": " << d.detail;
+    EXPECT_FALSE(Forward(*r, d).Carries("DELETE")) << r->target;
+  }
+}
+
+// Rules for lower-case paths in front of an upstream whose router ignores
+// case (Express, ASP.NET Core).
+std::string LowerCaseRules(bool case_insensitive) {
+  return StrCat(R"({
+    "jwt": {"providers": {"idp": {"issuer": "https://idp.test", "audiences": ["api"]}}},
+    "rules_case_insensitive": )", case_insensitive ? "true" : "false", R"(,
+    "rules": [
+      {"match": {"prefix": "/admin"}, "requires": {"jwt": ["idp"]}},
+      {"match": {"path": "/settings"}, "requires": {"jwt": ["idp"]}},
+      {"match": {"regex": "^/reports/[a-z]+$"}, "requires": {"jwt": ["idp"]}},
+      {"match": {"prefix": "/"}, "requires": "none"}
+    ]})");
+}
+
+TEST_F(BearerTest, UpperCasePathsBypassLowerCaseRulesUnlessRulesAreCaseInsensitive) {
+  Start(LowerCaseRules(/*case_insensitive=*/true));
+  for (const char* target : {"/admin", "/ADMIN", "/Admin/users", "/SETTINGS", "/Reports/Annual"}) {
+    Decision d = engine_->Evaluate(Api({}, target));
+    EXPECT_EQ(d.status, 401) << target;
+    EXPECT_EQ(d.reason, Reason::kTokenMissing) << target;
+  }
+  Decision forwarded = engine_->Evaluate(Api({"Bearer " + Token()}, "/ADMIN/Users?x=1"));
+  ASSERT_EQ(forwarded.action, Decision::Action::kAllow) << forwarded.detail;
+  EXPECT_EQ(forwarded.upstream_target, "/ADMIN/Users?x=1") << "the path is forwarded as sent";
+  EXPECT_EQ(engine_->Evaluate(Api({}, "/administration")).action, Decision::Action::kAllow)
+      << "still whole segments";
+
+  std::unique_ptr<Engine> exact = Make(LowerCaseRules(/*case_insensitive=*/false));
+  ASSERT_NE(exact, nullptr);
+  EXPECT_EQ(exact->Evaluate(Api({}, "/admin")).status, 401);
+  for (const char* target : {"/ADMIN", "/Admin/users", "/SETTINGS", "/Reports/Annual"}) {
+    EXPECT_EQ(exact->Evaluate(Api({}, target)).action, Decision::Action::kAllow) << target;
+  }
 }
 
 // ---- the engine itself ----

@@ -8,12 +8,12 @@
 // JsonQuote()).
 
 #include <cstdint>
-#include <cstdlib>
 #include <set>
 #include <string>
 #include <string_view>
 
 #include "absl/strings/match.h"
+#include "fuzz_check.h"
 #include "jose/json.h"
 
 namespace {
@@ -24,10 +24,6 @@ using authgate::JsonType;
 using authgate::JsonValue;
 
 constexpr JsonLimits kLimits{1 << 16, 16};
-
-void Check(bool condition) {
-  if (!condition) std::abort();
-}
 
 // IsValidUtf8 is an independent, deliberately plain decoder: it rejects
 // overlong forms, surrogates and code points above U+10FFFF.
@@ -78,89 +74,91 @@ void CheckQuoteRoundTrip(std::string_view text) {
   std::string quoted;
   authgate::JsonQuote(text, &quoted);
   JsonDocument doc;
-  Check(doc.Parse(quoted, JsonLimits{quoted.size(), 1}).ok());
-  Check(doc.root().string() == text);
+  FUZZ_CHECK(doc.Parse(quoted, JsonLimits{quoted.size(), 1}).ok());
+  FUZZ_CHECK(doc.root().string() == text);
 }
 
 void CheckWrongTypeAccessors(const JsonValue& value) {
-  if (!value.is_string()) Check(value.string().empty());
-  if (!value.is_number()) Check(value.number_text().empty());
+  if (!value.is_string()) FUZZ_CHECK(value.string().empty());
+  if (!value.is_number()) FUZZ_CHECK(value.number_text().empty());
   if (!value.is_object()) {
-    Check(!value.Find("").valid());
-    Check(!(value.members().begin() != value.members().end()));
+    FUZZ_CHECK(!value.Find("").valid());
+    FUZZ_CHECK(!(value.members().begin() != value.members().end()));
   }
   if (!value.is_array()) {
-    Check(!value.At(0).valid());
-    Check(!(value.elements().begin() != value.elements().end()));
+    FUZZ_CHECK(!value.At(0).valid());
+    FUZZ_CHECK(!(value.elements().begin() != value.elements().end()));
   }
-  if (!value.is_array() && !value.is_object()) Check(value.size() == 0);
-  Check(value.bool_value() == (value.type() == JsonType::kTrue));
+  if (!value.is_array() && !value.is_object()) FUZZ_CHECK(value.size() == 0);
+  FUZZ_CHECK(value.bool_value() == (value.type() == JsonType::kTrue));
 }
 
 void Walk(const JsonDocument& doc, const JsonValue& value) {
-  Check(value.valid());
+  FUZZ_CHECK(value.valid());
   const std::string_view raw = value.raw_text();
   const std::string_view text = doc.text();
-  Check(!raw.empty() && raw.data() >= text.data() &&
+  FUZZ_CHECK(!raw.empty() && raw.data() >= text.data() &&
         raw.data() + raw.size() <= text.data() + text.size());
 
   // Every value's source text is a JSON text of its own.
   JsonDocument alone;
-  Check(alone.Parse(raw, kLimits).ok());
-  Check(alone.root().type() == value.type());
-  Check(alone.root().raw_text() == raw);
+  FUZZ_CHECK(alone.Parse(raw, kLimits).ok());
+  FUZZ_CHECK(alone.root().type() == value.type());
+  FUZZ_CHECK(alone.root().raw_text() == raw);
 
   CheckWrongTypeAccessors(value);
   switch (value.type()) {
     case JsonType::kInvalid:
-      Check(false);
+      FUZZ_CHECK(false);
       break;
     case JsonType::kNull:
-      Check(raw == "null");
+      FUZZ_CHECK(raw == "null");
       break;
     case JsonType::kFalse:
-      Check(raw == "false");
+      FUZZ_CHECK(raw == "false");
       break;
     case JsonType::kTrue:
-      Check(raw == "true");
+      FUZZ_CHECK(raw == "true");
       break;
     case JsonType::kNumber: {
-      Check(value.number_text() == raw);
+      FUZZ_CHECK(value.number_text() == raw);
       int64_t integer;
       double number;
       if (value.GetInt64(&integer)) {
-        Check(raw.find_first_of(".eE") == std::string_view::npos);
-        Check(value.GetDouble(&number) && number == static_cast<double>(integer));
+        FUZZ_CHECK(raw.find_first_of(".eE") == std::string_view::npos);
+        FUZZ_CHECK(value.GetDouble(&number) && number == static_cast<double>(integer));
       }
       break;
     }
     case JsonType::kString: {
-      Check(raw.size() >= 2 && raw.front() == '"' && raw.back() == '"');
+      FUZZ_CHECK(raw.size() >= 2 && raw.front() == '"' && raw.back() == '"');
       const std::string_view content = value.string();
-      if (raw.find('\\') == std::string_view::npos) Check(content == raw.substr(1, raw.size() - 2));
-      Check(content == alone.root().string());
+      if (raw.find('\\') == std::string_view::npos) {
+        FUZZ_CHECK(content == raw.substr(1, raw.size() - 2));
+      }
+      FUZZ_CHECK(content == alone.root().string());
       CheckQuoteRoundTrip(content);
       break;
     }
     case JsonType::kArray: {
       size_t count = 0;
       for (const JsonValue element : value.elements()) {
-        Check(value.At(count).raw_text().data() == element.raw_text().data());
+        FUZZ_CHECK(value.At(count).raw_text().data() == element.raw_text().data());
         Walk(doc, element);
         ++count;
       }
-      Check(count == value.size());
-      Check(!value.At(count).valid());
+      FUZZ_CHECK(count == value.size());
+      FUZZ_CHECK(!value.At(count).valid());
       break;
     }
     case JsonType::kObject: {
       std::set<std::string_view> names;
       for (const JsonValue::Member member : value.members()) {
-        Check(names.insert(member.name).second);
-        Check(value.Find(member.name).raw_text().data() == member.value.raw_text().data());
+        FUZZ_CHECK(names.insert(member.name).second);
+        FUZZ_CHECK(value.Find(member.name).raw_text().data() == member.value.raw_text().data());
         Walk(doc, member.value);
       }
-      Check(names.size() == value.size());
+      FUZZ_CHECK(names.size() == value.size());
       break;
     }
   }
@@ -175,18 +173,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   JsonDocument doc;
   const absl::Status status = doc.Parse(input, kLimits);
   if (!status.ok()) {
-    Check(status.code() == absl::StatusCode::kInvalidArgument);
-    Check(absl::StartsWith(status.message(), "invalid JSON at byte "));
-    Check(!doc.root().valid() && doc.text().empty());
+    FUZZ_CHECK(status.code() == absl::StatusCode::kInvalidArgument);
+    FUZZ_CHECK(absl::StartsWith(status.message(), "invalid JSON at byte "));
+    FUZZ_CHECK(!doc.root().valid() && doc.text().empty());
     return 0;
   }
-  Check(IsValidUtf8(input));
-  Check(doc.text() == input);
-  Check(doc.root().raw_text() == Trim(input));
+  FUZZ_CHECK(IsValidUtf8(input));
+  FUZZ_CHECK(doc.text() == input);
+  FUZZ_CHECK(doc.root().raw_text() == Trim(input));
   Walk(doc, doc.root());
 
   const JsonDocument copy = doc;
-  Check(copy.root().raw_text() == doc.root().raw_text());
-  Check(copy.root().type() == doc.root().type());
+  FUZZ_CHECK(copy.root().raw_text() == doc.root().raw_text());
+  FUZZ_CHECK(copy.root().type() == doc.root().type());
   return 0;
 }

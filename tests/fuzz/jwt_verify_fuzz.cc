@@ -5,11 +5,11 @@
 // carry a reason, and a token the fuzzer finds valid would be a forgery.
 
 #include <cstdint>
-#include <cstdlib>
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "fuzz_check.h"
 #include "jose/key_set.h"
 #include "jwt/jwt_verifier.h"
 
@@ -25,12 +25,12 @@ constexpr char kJwksHmac[] =
 
 std::unique_ptr<authgate::JwtVerifier> Make(const char* jwks) {
   auto loaded = authgate::KeySet::FromText(jwks);
-  if (!loaded.ok()) std::abort();
+  FUZZ_CHECK(loaded.ok());
   authgate::JwtVerifierOptions options;
   options.claims.require_exp = false;
   options.cache.max_entries = 16;
   auto verifier = authgate::JwtVerifier::Create(loaded->keys, options);
-  if (!verifier.ok()) std::abort();
+  FUZZ_CHECK(verifier.ok());
   return std::move(*verifier);
 }
 
@@ -43,8 +43,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const authgate::JwtVerifier* verifier : {ec, hmac}) {
     authgate::Rejection why;
     authgate::VerifiedToken out;
-    if (verifier->Verify(token, absl::FromUnixSeconds(1700000000), &out, &why)) std::abort();
-    if (why.reason == authgate::Reason::kNone || why.detail.empty()) std::abort();
+    FUZZ_CHECK(!verifier->Verify(token, absl::FromUnixSeconds(1700000000), &out, &why));
+    FUZZ_CHECK(why.reason != authgate::Reason::kNone && !why.detail.empty());
   }
   return 0;
 }

@@ -20,14 +20,14 @@ using ::testing::StartsWith;
 
 const std::vector<std::string> kProviders = {"idp", "a", "b"};
 
-absl::StatusOr<RouteTable> ParseRules(std::string_view json) {
+absl::StatusOr<RouteTable> ParseRules(std::string_view json, bool case_insensitive = false) {
   JsonDocument doc;
   if (absl::Status s = doc.Parse(json, JsonLimits{}); !s.ok()) return s;
-  return RouteTable::Parse(doc.root(), "rules", kProviders);
+  return RouteTable::Parse(doc.root(), "rules", kProviders, case_insensitive);
 }
 
-RouteTable MustParse(std::string_view json) {
-  absl::StatusOr<RouteTable> table = ParseRules(json);
+RouteTable MustParse(std::string_view json, bool case_insensitive = false) {
+  absl::StatusOr<RouteTable> table = ParseRules(json, case_insensitive);
   EXPECT_TRUE(table.ok()) << table.status();
   return table.ok() ? std::move(*table) : RouteTable();
 }
@@ -118,6 +118,34 @@ TEST(RouteTableTest, RegexMustMatchTheWholePath) {
   EXPECT_EQ(Matched(table, "/items/42/delete"), "");
   EXPECT_EQ(Matched(table, "/admin/items/42"), "");
   EXPECT_EQ(Matched(table, "/items/"), "");
+}
+
+constexpr std::string_view kLowerCaseRules = R"([
+  {"name": "admin", "match": {"prefix": "/admin"}, "requires": "login"},
+  {"name": "settings", "match": {"path": "/settings"}, "requires": "login"},
+  {"name": "report", "match": {"regex": "/reports/[a-z]+"}, "requires": "login"},
+  {"name": "write", "match": {"prefix": "/api", "methods": ["POST"]}, "requires": "login"}])";
+
+TEST(RouteTableTest, CaseInsensitivePathsMatchAnyCase) {
+  RouteTable table = MustParse(kLowerCaseRules, /*case_insensitive=*/true);
+  EXPECT_EQ(Matched(table, "/ADMIN"), "admin");
+  EXPECT_EQ(Matched(table, "/Admin/Users"), "admin");
+  EXPECT_EQ(Matched(table, "/ADMINISTRATION"), "") << "still whole segments";
+  EXPECT_EQ(Matched(table, "/SETTINGS"), "settings");
+  EXPECT_EQ(Matched(table, "/Settings/"), "");
+  EXPECT_EQ(Matched(table, "/REPORTS/Annual"), "report");
+  EXPECT_EQ(Matched(table, "/reports/annual/x"), "");
+  EXPECT_EQ(Matched(table, "/API", "POST"), "write");
+  EXPECT_EQ(Matched(table, "/API", "post"), "") << "methods stay exact";
+}
+
+TEST(RouteTableTest, PathsAreCaseSensitiveByDefault) {
+  RouteTable table = MustParse(kLowerCaseRules);
+  EXPECT_EQ(Matched(table, "/admin"), "admin");
+  EXPECT_EQ(Matched(table, "/ADMIN"), "");
+  EXPECT_EQ(Matched(table, "/SETTINGS"), "");
+  EXPECT_EQ(Matched(table, "/REPORTS/annual"), "");
+  EXPECT_EQ(Matched(table, "/reports/Annual"), "");
 }
 
 TEST(RouteTableTest, MethodsCompareExactly) {

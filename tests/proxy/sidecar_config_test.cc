@@ -106,6 +106,64 @@ TEST(SidecarConfig, ServerKeysAreCheckedByName) {
   }
 }
 
+// Found by sidecar_yaml_fuzz: yaml-cpp keeps both of two equal keys and a
+// lookup takes the first, so the second `listen` went to the engine as an
+// unknown key and a second `threads` was silently ignored.
+TEST(SidecarConfig, AKeyGivenTwiceIsRefusedWhereItIs) {
+  struct Case {
+    const char* yaml;
+    const char* error;
+  } cases[] = {
+      {"listen: 127.0.0.1:9000", "listen: duplicate key"},
+      {"server: {threads: 2, threads: 4}", "server.threads: duplicate key"},
+      {"session: {secret: a, 'secret': b}", "session.secret: duplicate key"},
+      {"x: [{a: 1}, {b: 1, b: 2}]", "x[1].b: duplicate key"},
+  };
+  for (const Case& c : cases) {
+    SidecarConfig config;
+    std::string error;
+    EXPECT_FALSE(Load(std::string(kBase) + c.yaml + "\n", &config, &error)) << c.yaml;
+    EXPECT_EQ(error, c.error) << c.yaml;
+  }
+}
+
+// Found by sidecar_yaml_fuzz: 470 bytes of nested aliases expand to 10^8
+// values, which the conversion to JSON walked for minutes and gigabytes
+// (and a refusal after 8 MiB of them still took seconds).
+TEST(SidecarConfig, AliasesMayNotExpandPastTheEngineLimits) {
+  std::string bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int level = 1; level <= 8; ++level) {
+    const std::string previous = "*a" + std::to_string(level - 1);
+    bomb += "a" + std::to_string(level) + ": &a" + std::to_string(level) + " [" + previous;
+    for (int i = 1; i < 10; ++i) bomb += ", " + previous;
+    bomb += "]\n";
+  }
+  SidecarConfig config;
+  std::string error;
+  EXPECT_FALSE(Load(std::string(kBase) + bomb, &config, &error));
+  EXPECT_THAT(error, HasSubstr("expands to more than 100000 values"));
+
+  // One long string repeated is few values but many bytes.
+  std::string repeated = "s0: &s0 " + std::string(100'000, 'x') + "\n";
+  for (int level = 1; level <= 3; ++level) {
+    const std::string previous = "*s" + std::to_string(level - 1);
+    repeated += "s" + std::to_string(level) + ": &s" + std::to_string(level) + " [" + previous;
+    for (int i = 1; i < 10; ++i) repeated += ", " + previous;
+    repeated += "]\n";
+  }
+  EXPECT_FALSE(Load(std::string(kBase) + repeated, &config, &error));
+  EXPECT_THAT(error, HasSubstr("expands to more than 8 MiB"));
+
+  // A chain of aliases nests without any nesting in the text.
+  std::string chain = "c0: &c0 x\n";
+  for (int level = 1; level <= 40; ++level) {
+    chain += "c" + std::to_string(level) + ": &c" + std::to_string(level) + " [*c" +
+             std::to_string(level - 1) + "]\n";
+  }
+  EXPECT_FALSE(Load(std::string(kBase) + chain, &config, &error));
+  EXPECT_THAT(error, HasSubstr("nested deeper than 32 levels"));
+}
+
 TEST(TrustedProxies, RangesMatchByPrefixAndMappedAddresses) {
   SidecarConfig config;
   std::string error;
@@ -121,16 +179,18 @@ TEST(TrustedProxies, RangesMatchByPrefixAndMappedAddresses) {
   EXPECT_TRUE(InRanges(ranges, "::ffff:10.1.2.3"));  // IPv4-mapped
   EXPECT_TRUE(InRanges(ranges, "fd12::1"));
   EXPECT_FALSE(InRanges(ranges, "fe80::1"));
-  EXPECT_FALSE(InRanges(ranges, "127.0.0.1"));  // the default is replaced, not extended
+  EXPECT_FALSE(InRanges(ranges, "127.0.0.1"));
   EXPECT_FALSE(InRanges(ranges, "garbage"));
   EXPECT_FALSE(InRanges(ranges, ""));
+  EXPECT_FALSE(InRanges(ranges, std::string("10.0.0.1\0", 9)));
 
+  // Nobody by default, not even loopback: behind a proxy on the same host
+  // every client would be trusted.
   SidecarConfig defaults;
   ASSERT_TRUE(Load(kBase, &defaults, &error));
-  EXPECT_TRUE(InRanges(defaults.server.trusted_proxies, "127.0.0.1"));
-  EXPECT_TRUE(InRanges(defaults.server.trusted_proxies, "127.9.9.9"));
-  EXPECT_TRUE(InRanges(defaults.server.trusted_proxies, "::1"));
-  EXPECT_FALSE(InRanges(defaults.server.trusted_proxies, "10.0.0.1"));
+  for (const char* address : {"127.0.0.1", "127.9.9.9", "::1", "10.0.0.1"}) {
+    EXPECT_FALSE(InRanges(defaults.server.trusted_proxies, address)) << address;
+  }
 }
 
 TEST(AccessLogJson, StringsStayValidJson) {
@@ -188,6 +248,20 @@ TEST(Metrics, RendersCountersHistogramsAndEngineStats) {
     EXPECT_EQ(line.rfind("authgate_", 0), 0u) << line;
     EXPECT_NE(line.find(' '), std::string::npos) << line;
   }
+}
+
+TEST(Metrics, EngineKeyErrorsAreReadWithTheirEscapes) {
+  EXPECT_TRUE(EngineKeyErrors(R"({"token_cache_misses":0,"key_errors":{}})").empty());
+  EXPECT_TRUE(EngineKeyErrors(R"({"outcomes":{}})").empty());
+  auto errors = EngineKeyErrors(
+      R"({"jwks_fetch_failures":3,"key_errors":{"idp":"JWKS: HTTP status 500",)"
+      R"("q\"x":"say \"no\" \\ then\nstop\u0001"}})");
+  ASSERT_EQ(errors.size(), 2u);
+  EXPECT_EQ(errors[0], std::make_pair(std::string("idp"), std::string("JWKS: HTTP status 500")));
+  EXPECT_EQ(errors[1].first, "q\"x");
+  EXPECT_EQ(errors[1].second, "say \"no\" \\ then\nstop?");
+  // Cut short: what was read whole is kept, nothing is made up.
+  EXPECT_EQ(EngineKeyErrors(R"({"key_errors":{"idp":"JWKS: HT)").size(), 0u);
 }
 
 TEST(Metrics, LabelValuesAreEscaped) {

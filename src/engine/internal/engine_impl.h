@@ -22,6 +22,7 @@
 #include "engine/decision.h"
 #include "engine/engine.h"
 #include "engine/engine_config.h"
+#include "engine/rate_limiter.h"
 #include "engine/request.h"
 #include "jwt/jwt_verifier.h"
 #include "oidc/oidc_client.h"
@@ -36,6 +37,9 @@ namespace authgate {
 namespace internal {
 
 constexpr JsonLimits kClaimsLimits{/*max_size=*/1 << 20, /*max_depth=*/32};
+
+// HtmlEscape returns `text` safe in HTML text and in quoted attributes.
+std::string HtmlEscape(std::string_view text);
 
 // Respond is an answer with `Cache-Control: no-store`; Page adds an HTML
 // body with `title` and `message`.
@@ -63,7 +67,9 @@ struct Evaluation {
   Request request;
   std::string path;             // normalised
   std::string upstream_target;  // normalised path and original query
-  std::string host;             // the authority, lowercase: what cookies are bound to
+  // What the cookies and `state` are bound to (session/cookie_scope.h);
+  // nullopt for a host outside session.cookie_domain.
+  std::optional<std::string> cookie_scope;
   CookieJar jar;
   const RouteRule* rule = nullptr;
 };
@@ -103,8 +109,10 @@ struct Engine::Impl {
   std::shared_ptr<const CookieKeys> keys;
   std::unique_ptr<SessionStore> sessions;
   std::unique_ptr<OidcClient> oidc;
+  std::unique_ptr<RateLimiter> callback_limiter;  // null: no limit
   std::vector<Provider> providers;
-  std::vector<std::string> identity_headers;  // stripped from every request
+  // Removed from every allowed request: the identity headers, method overrides.
+  std::vector<std::string> always_removed_headers;
   std::string flow_cookie_prefix;
   mutable Counters counters;
 
@@ -212,6 +220,12 @@ struct Engine::Impl {
 
   bool IsFlowCookie(std::string_view name) const;
 
+  // IsOwnCookie tells whether `name` is one of authgate's cookies (the
+  // session's parts, the login cookies); none without a login.
+  bool IsOwnCookie(std::string_view name) const {
+    return sessions != nullptr && (sessions->OwnsCookie(name) || IsFlowCookie(name));
+  }
+
   Decision CallbackFailure(Reason reason, std::string detail,
                            std::optional<std::string> flow_cookie) const;
 
@@ -221,6 +235,11 @@ struct Engine::Impl {
                          const std::string& return_to, LoginResult result) const;
 
   Decision SignOut(const Evaluation& eval) const;
+
+  // A cross-site sign-out request of a browser with a session signs out only
+  // as the POST of the confirmation page, which carries the session's token.
+  bool IsConfirmedSignOut(const Evaluation& eval, const Session& session) const;
+  Decision SignOutConfirmation(const Session& session) const;
 
   Decision AllowWithClaims(const Evaluation& eval, std::vector<Identity> identities,
                            std::vector<std::string> set_cookies, bool bearer) const;
