@@ -846,26 +846,31 @@ class PooledUpstreamTest(SidecarCase):
 class FramingTest(SidecarCase):
     """Request framing where RFC 9112 says what to do (nginx does it)."""
 
+    def assertRefusedAndClosed(self, data, status, name, *markers):
+        """`data` gets one answer, `status`, then the connection closes, and
+        no request carrying any of `markers` reaches the upstream."""
+        received, closed = ps.raw_exchange(self.port, data)
+        self.assertTrue(received.startswith(b"HTTP/1.1 %d" % status), (name, received[:200]))
+        self.assertEqual(received.count(b"HTTP/1.1 "), 1, name)
+        self.assertTrue(closed, name)
+        for marker in markers:
+            self.assertNotProxied(marker)
+
     def test_01_host_must_be_one_valid_field(self):
         for name, head in (
                 ("two Host", b"GET /public/h?%s HTTP/1.1\r\nHost: a.e2e.test\r\nHost: b.e2e.test\r\n"),
                 ("invalid Host", b"GET /public/h?%s HTTP/1.1\r\nHost: app probe.test\r\n"),
                 ("no Host", b"GET /public/h?%s HTTP/1.1\r\n")):
             marker = new_marker()
-            received, closed = ps.raw_exchange(self.port,
-                                               head.replace(b"%s", marker.encode()) + b"\r\n")
-            self.assertTrue(received.startswith(b"HTTP/1.1 400"), (name, received[:200]))
-            self.assertTrue(closed, name)
-            self.assertNotProxied(marker)
+            self.assertRefusedAndClosed(head.replace(b"%s", marker.encode()) + b"\r\n", 400,
+                                        name, marker)
 
     def test_01_transfer_codings_other_than_chunked_501(self):
         marker = new_marker()
-        received, closed = ps.raw_exchange(
-            self.port, b"POST /public/te?" + marker.encode() + b" HTTP/1.1\r\nHost: a.e2e.test\r\n"
-            b"Transfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
-        self.assertTrue(received.startswith(b"HTTP/1.1 501"), received[:200])
-        self.assertTrue(closed)
-        self.assertNotProxied(marker)
+        self.assertRefusedAndClosed(
+            b"POST /public/te?" + marker.encode() + b" HTTP/1.1\r\nHost: a.e2e.test\r\n"
+            b"Transfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 501,
+            "gzip, chunked", marker)
 
     def test_01_invalid_chunks_400_and_upstream_connection_dropped(self):
         for name, chunks in (("0x5", b"0x5\r\nhello\r\n0\r\n\r\n"),
@@ -874,12 +879,10 @@ class FramingTest(SidecarCase):
                              ("longer than its size", b"5\r\nhelloEXTRA\r\n0\r\n\r\n")):
             marker = new_marker()
             cut_before = list(UPSTREAM.cut_connections)
-            received, closed = ps.raw_exchange(
-                self.port, b"POST /public/chunks?" + marker.encode()
-                + b" HTTP/1.1\r\nHost: a.e2e.test\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks)
-            self.assertTrue(received.startswith(b"HTTP/1.1 400"), (name, received[:200]))
-            self.assertTrue(closed, name)
-            self.assertNotProxied(marker)
+            self.assertRefusedAndClosed(
+                b"POST /public/chunks?" + marker.encode()
+                + b" HTTP/1.1\r\nHost: a.e2e.test\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks,
+                400, name, marker)
             # The upstream saw the start of that request and then its
             # connection end; nothing else is ever sent on it.
             deadline = time.monotonic() + 5
@@ -910,12 +913,7 @@ class FramingTest(SidecarCase):
             marker, smuggled = new_marker(), new_marker()
             data = (head.replace(b"%s", marker.encode())
                     + b"GET /public/smuggled?" + smuggled.encode() + b" HTTP/1.1\r\nHost: a\r\n\r\n")
-            received, closed = ps.raw_exchange(self.port, data)
-            self.assertTrue(received.startswith(b"HTTP/1.1 400"), (name, received[:200]))
-            self.assertEqual(received.count(b"HTTP/1.1 "), 1, name)
-            self.assertTrue(closed, name)
-            self.assertNotProxied(marker)
-            self.assertNotProxied(smuggled)
+            self.assertRefusedAndClosed(data, 400, name, marker, smuggled)
 
     def test_01_obs_fold_cannot_add_a_header(self):
         marker = new_marker()
