@@ -14,6 +14,10 @@ AUTHGATE_DEBIAN_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libboost-dev libyaml-cpp-dev libre2-dev
   openssl curl python3 nginx caddy wrk chromium
+  # bindings/python: the offline venv install, its tests, its benchmark's peers
+  python3-venv python3-setuptools python3-wheel python3-pytest python3-yaml
+  python3-flask python3-starlette python3-fastapi python3-httpx
+  python3-jwt python3-jwcrypto python3-authlib
 )
 
 # deps_missing prints the packages of AUTHGATE_DEBIAN_PACKAGES that are not
