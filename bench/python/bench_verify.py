@@ -1,0 +1,246 @@
+"""JWT verification in Python: authgate's binding against PyJWT, jwcrypto and
+Authlib (Debian 12's python3-jwt 2.6, python3-jwcrypto 1.1, python3-authlib
+1.2), and the binding's own cost over the C call.
+
+    AUTHGATE_LIBRARY=PREFIX/lib/libauthgate.so.0.2 /usr/bin/python3 bench/python/bench_verify.py \\
+        --prefix PREFIX [--seconds 1]
+
+Same tokens and keys for everyone (RSA-2048, P-256, Ed25519, a 32-byte HMAC
+secret), loaded once; full verification with the same checks: signature,
+exp, iss, aud. One run, single thread, verifications per second; ratios to
+the fastest peer. Then: the binding's time per call over a C loop of
+authgate_verifier_verify() on the same token (verify_loop.c, compiled here
+against PREFIX), and authgate's throughput with two threads over one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import authgate
+import jwt as pyjwt
+from authlib.jose import JsonWebKey as AuthlibKey
+from authlib.jose import jwt as authlib_jwt
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from jwcrypto import jwk as jwcrypto_jwk
+from jwcrypto import jwt as jwcrypto_jwt
+
+ISSUER = "https://idp.example.com/"
+AUDIENCE = "api://orders"
+ALGORITHMS = ["RS256", "ES256", "EdDSA", "HS256"]
+HMAC_SECRET = b"bench-secret-0123456789abcdef-0123"  # 34 bytes, as the C benchmark's
+ROUNDS = 5
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def claims() -> dict:
+    # Like bench/verify_bench.cc's tokens: 11 claims of a real access token.
+    now = int(time.time())
+    return {"iss": ISSUER, "sub": "user-1234567890", "aud": AUDIENCE, "exp": now + 3600,
+            "nbf": now - 60, "iat": now - 60, "jti": "4f1c0e0b-7a55-4e0c-9e1c-9d1b8f0e2a11",
+            "azp": "web-client", "scope": "openid profile email orders:read orders:write",
+            "email": "user@example.com", "roles": ["reader", "writer"]}
+
+
+def make_keys():
+    return {"RS256": rsa.generate_private_key(public_exponent=65537, key_size=2048),
+            "ES256": ec.generate_private_key(ec.SECP256R1()),
+            "EdDSA": ed25519.Ed25519PrivateKey.generate(),
+            "HS256": HMAC_SECRET}
+
+
+def public_jwk(alg, key) -> dict:
+    if alg == "HS256":
+        return {"kty": "oct", "kid": "k1", "alg": alg,
+                "k": pyjwt.utils.base64url_encode(key).decode()}
+    algorithm = {"RS256": pyjwt.algorithms.RSAAlgorithm, "ES256": pyjwt.algorithms.ECAlgorithm,
+                 "EdDSA": pyjwt.algorithms.OKPAlgorithm}[alg]
+    return dict(json.loads(algorithm.to_jwk(key.public_key())), kid="k1", alg=alg)
+
+
+def verifiers(alg, key):
+    """{name: function(token)} doing the same full verification."""
+    jwk = public_jwk(alg, key)
+    public = key if alg == "HS256" else key.public_key()
+
+    agv = authgate.Verifier.from_jwks({"keys": [jwk]}, issuers=[ISSUER], audiences=[AUDIENCE])
+
+    def pyjwt_verify(token):
+        return pyjwt.decode(token, public, algorithms=[alg], audience=AUDIENCE, issuer=ISSUER,
+                            options={"require": ["exp", "iss", "aud"]})
+
+    jc_key = jwcrypto_jwk.JWK(**jwk)
+
+    def jwcrypto_verify(token):
+        # check_claims: iss and aud by value, exp present (and checked).
+        checked = jwcrypto_jwt.JWT(jwt=token, key=jc_key, algs=[alg],
+                                   check_claims={"iss": ISSUER, "aud": AUDIENCE, "exp": None})
+        return json.loads(checked.claims)
+
+    al_key = AuthlibKey.import_key(jwk)
+    options = {"iss": {"essential": True, "value": ISSUER},
+               "aud": {"essential": True, "value": AUDIENCE},
+               "exp": {"essential": True}}
+
+    def authlib_verify(token):
+        decoded = authlib_jwt.decode(token, al_key, claims_options=options)
+        decoded.validate()
+        return decoded
+
+    return agv, {"authgate": agv.verify, "PyJWT": pyjwt_verify, "jwcrypto": jwcrypto_verify,
+                 "Authlib": authlib_verify}
+
+
+def rate(function, token, seconds) -> float:
+    """Calls per second of function(token), timed for about `seconds`."""
+    function(token)
+    calls, start = 0, time.perf_counter()
+    while True:
+        for _ in range(50):
+            function(token)
+        calls += 50
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return calls / elapsed
+
+
+def threaded_rate(function, token, threads, seconds) -> float:
+    counts = [0] * threads
+    stop = threading.Event()
+
+    def work(index):
+        while not stop.is_set():
+            for _ in range(20):
+                function(token)
+            counts[index] += 20
+
+    workers = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
+    start = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    time.sleep(seconds)
+    stop.set()
+    for worker in workers:
+        worker.join()
+    return sum(counts) / (time.perf_counter() - start)
+
+
+class CLoop:
+    """verify_loop.c compiled against the installed library: ns per
+    authgate_verifier_verify() in C, on the same token and keys."""
+
+    def __init__(self, prefix):
+        self.workdir = tempfile.mkdtemp(prefix="authgate-bench-")
+        self.binary = os.path.join(self.workdir, "verify_loop")
+        libdir = os.path.dirname(os.environ.get("AUTHGATE_LIBRARY") or
+                                 os.path.join(prefix, "lib", "libauthgate.so.0.2"))
+        subprocess.run(["cc", "-O2", "-o", self.binary, os.path.join(HERE, "verify_loop.c"),
+                        "-I", os.path.join(prefix, "include"), "-L", libdir,
+                        "-l:libauthgate.so.0.2", "-Wl,-rpath," + libdir], check=True)
+
+    def ns(self, jwk, token, seconds) -> float:
+        config = os.path.join(self.workdir, "config.json")
+        with open(config, "w") as file:
+            json.dump({"jwks": {"keys": [jwk]}, "issuers": [ISSUER], "audiences": [AUDIENCE]},
+                      file)
+        token_file = os.path.join(self.workdir, "token")
+        with open(token_file, "w") as file:
+            file.write(token)
+        out = subprocess.run([self.binary, config, token_file, str(seconds)], check=True,
+                             capture_output=True, text=True).stdout.split()
+        return float(out[0])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--prefix", required=True, help="the authgate install prefix")
+    parser.add_argument("--seconds", type=float, default=1.0, help="per measurement")
+    args = parser.parse_args()
+
+    print("machine: %s, %d cores, load average %.1f at the start; Python %s; authgate %s" % (
+        _cpu_model(), os.cpu_count(), os.getloadavg()[0], platform.python_version(),
+        authgate.LIBRARY_VERSION))
+    print("peers: PyJWT %s, jwcrypto %s, Authlib %s" % (
+        pyjwt.__version__, _version("jwcrypto"), _version("authlib")))
+    print("one run, single thread, verifications per second")
+    keys = make_keys()
+    body = claims()
+    targets = {"RS256": 2.0, "ES256": 1.4, "HS256": 5.0}
+    print("\n| alg | authgate | PyJWT | jwcrypto | Authlib | authgate / fastest peer | target |")
+    print("|---|---|---|---|---|---|---|")
+    kept = {}
+    for alg in ALGORITHMS:
+        token = pyjwt.encode(body, keys[alg], algorithm=alg, headers={"kid": "k1"})
+        agv, functions = verifiers(alg, keys[alg])
+        results = {}
+        for name, function in functions.items():
+            function(token)  # each must accept the token
+            results[name] = rate(function, token, args.seconds)
+        fastest = max(v for k, v in results.items() if k != "authgate")
+        ratio = results["authgate"] / fastest
+        target = targets.get(alg)
+        verdict = "" if target is None else ("%.1fx %s" % (target, "met" if ratio >= target
+                                                            else "MISSED"))
+        print("| %s | %s |" % (alg, " | ".join(
+            ["%.0f" % results[n] for n in ("authgate", "PyJWT", "jwcrypto", "Authlib")]
+            + ["%.2f" % ratio, verdict])))
+        kept[alg] = (agv, token, public_jwk(alg, keys[alg]))
+
+    print("\nbinding cost per call (µs): Verifier.verify() in Python minus "
+          "authgate_verifier_verify() in C (with its result, freed), same token; medians of "
+          "%d interleaved rounds; json.loads: the claims dict alone" % ROUNDS)
+    print("\n| alg | C call | Python verify() | overhead | of which json.loads | target |")
+    print("|---|---|---|---|---|---|")
+    loop = CLoop(args.prefix)
+    for alg in ALGORITHMS:
+        agv, token, jwk = kept[alg]
+        c_runs, py_runs = [], []
+        for _ in range(ROUNDS):
+            c_runs.append(loop.ns(jwk, token, args.seconds / 2))
+            py_runs.append(1e9 / rate(agv.verify, token, args.seconds / 2))
+        c_ns, py_ns = statistics.median(c_runs), statistics.median(py_runs)
+        payload = pyjwt.utils.base64url_decode(token.split(".")[1])
+        json_ns = 1e9 / rate(json.loads, payload, args.seconds / 2)
+        overhead = (py_ns - c_ns) / 1000
+        print("| %s | %.2f | %.2f | %.2f | %.2f | < 2 µs %s |" % (
+            alg, c_ns / 1000, py_ns / 1000, overhead, json_ns / 1000,
+            "met" if overhead < 2 else "MISSED"))
+
+    print("\nthreads (authgate, RS256): one shared Verifier, load average %.1f"
+          % os.getloadavg()[0])
+    agv, token, _ = kept["RS256"]
+    one = threaded_rate(agv.verify, token, 1, args.seconds * 2)
+    two = threaded_rate(agv.verify, token, 2, args.seconds * 2)
+    print("1 thread %.0f/s, 2 threads %.0f/s: ratio %.2f" % (one, two, two / one))
+
+
+def _version(module):
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version(module)
+    except PackageNotFoundError:
+        return "?"
+
+
+def _cpu_model():
+    try:
+        with open("/proc/cpuinfo") as file:
+            for line in file:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.machine()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
