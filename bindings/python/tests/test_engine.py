@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 
 import pytest
@@ -120,9 +121,11 @@ def stalled_engine(server):
         "rules": [{"match": {"prefix": "/"}, "requires": {"jwt": ["slow"]}}]})
 
 
-def test_evaluate_async_waits_without_blocking_the_loop_and_is_cancelled_by_close(keys):
+def test_evaluate_async_waits_without_blocking_the_loop_and_settles_on_close(keys):
     """Keys that never come: the evaluation is pending in the library while
-    the loop keeps running other tasks; closing the engine settles it."""
+    the loop keeps running other tasks; closing the engine settles it, with
+    either outcome authgate.h documents for an engine freed first (the
+    callback's AUTHGATE_CANCELLED, or authgate_engine_free's 503 decision)."""
     server = support.StalledServer()
     engine = stalled_engine(server)
     assert not engine.ready
@@ -136,15 +139,19 @@ def test_evaluate_async_waits_without_blocking_the_loop_and_is_cancelled_by_clos
             ticks += 1
         assert not task.done()
         engine.close()
-        with pytest.raises(authgate.Error) as caught:
-            await asyncio.wait_for(task, 10)
-        return caught.value
+        try:
+            return await asyncio.wait_for(task, 10)
+        except authgate.Error as error:
+            return error
 
     try:
-        error = asyncio.run(main())
+        outcome = asyncio.run(main())
     finally:
         server.close()
-    assert error.status == "cancelled"
+    if isinstance(outcome, authgate.Error):
+        assert outcome.status == "cancelled"
+    else:
+        assert (outcome.status, outcome.reason) == (503, "provider_unavailable")
     assert authgate.engine._pending == {}
 
 
@@ -158,3 +165,31 @@ def test_stats_name_a_failing_key_source(keys):
                 break
             time.sleep(0.05)
         assert list(engine.stats()["key_errors"]) == ["slow"]
+
+
+@pytest.mark.parametrize("status, error, detail", [
+    (10, authgate.Error, "closed"),           # AUTHGATE_CANCELLED, decision NULL
+    (4, MemoryError, "out of memory"),        # AUTHGATE_OUT_OF_MEMORY, decision NULL
+])
+def test_the_callback_bridge_settles_failures(status, error, detail):
+    """The library's callback, called as a library thread would call it,
+    settles the awaiting future with the matching exception."""
+    from authgate import engine as engine_module
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        key = next(engine_module._ids)
+        engine_module._pending[key] = (None, loop, future)
+        caller = threading.Thread(target=engine_module._on_decision, args=(status, None, key))
+        caller.start()
+        caller.join()
+        with pytest.raises(error) as caught:
+            await asyncio.wait_for(future, 10)
+        return caught.value
+
+    raised = asyncio.run(main())
+    assert detail in str(raised)
+    if status == 10:
+        assert raised.status == "cancelled"
+    assert authgate.engine._pending == {}
