@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 import threading
 import time
 
@@ -30,6 +31,8 @@ def test_verify_returns_claims_and_header(keys, alg):
     assert isinstance(claims, dict)
     assert claims["sub"] == "bob" and claims["scope"] == "a b" and claims["aud"] == support.AUDIENCE
     assert claims.header["alg"] == alg and claims.header["kid"] == alg
+    copied = pickle.loads(pickle.dumps(claims))
+    assert copied == claims and copied.header == claims.header
 
 
 def test_verify_accepts_bytes_and_json_text_config(keys):

@@ -140,7 +140,6 @@ _declare("authgate_verifier_counters", status, POINTER(c_uint64), c_size_t, size
          handle_p)
 _declare("authgate_result_free", None, handle)
 _declare("authgate_result_claims_json", c_char_p, handle, size_p)
-_declare("authgate_result_header_json", c_char_p, handle, size_p)
 
 # Engine, requests, decisions.
 _declare("authgate_engine_new", status, handle_p, c_char_p, c_size_t, handle_p)
