@@ -13,7 +13,7 @@ never block the event loop.
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable, Dict, List, MutableMapping, Optional, Tuple
+from typing import Any, Awaitable, Callable, List, MutableMapping, Optional, Tuple
 
 from ._config import Config
 from ._middleware import (MOUNT_ESCAPE_BODY, Identity, encode_path, identity,
