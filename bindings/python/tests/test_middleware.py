@@ -4,6 +4,7 @@ tokens minted here: what the client gets, what the app gets."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from starlette.testclient import TestClient
@@ -11,6 +12,7 @@ from starlette.testclient import TestClient
 import apps
 import authgate
 import authgate.asgi
+import support
 from authgate.engine import Decision
 
 
@@ -170,3 +172,16 @@ def test_response_headers_of_an_allowed_decision_reach_the_client(kind, engine_c
     assert status(reply) == 200 and reply.json_body["path"] == "/public/"
     assert ("set-cookie", "authgate_session=renewed; Path=/") in [
         (k.lower(), v) for k, v in reply.headers_list]
+
+
+def test_a_forged_identity_header_never_becomes_the_identity(client, keys):
+    """The middleware reads the identity from a header only the engine sets
+    (it removes a client's copy on every route)."""
+    forged = support.b64url(json.dumps({"sub": "mallory", "scope": "api:read"}).encode())
+    header = [(authgate._middleware.IDENTITY_HEADER, forged)]
+    reply = client.get("/public/", header)
+    assert status(reply) == 200 and reply.json_body["subject"] is None
+    assert authgate._middleware.IDENTITY_HEADER not in reply.json_body["headers"]
+    token = keys.mint(sub="carol", scope="api:read")
+    reply = client.get("/api/x", header + [("Authorization", "Bearer " + token)])
+    assert status(reply) == 200 and reply.json_body["subject"] == "carol"
