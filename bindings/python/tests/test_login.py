@@ -103,3 +103,19 @@ def test_bearer_tokens_from_the_provider(browser, provider):
 def test_a_forged_callback_is_refused(browser):
     status, _, _ = browser.get("/callback?code=x&state=forged", HTML)
     assert status == 400
+
+
+def test_the_engine_counts_the_login(provider):
+    browser = Browser("flask", provider.config_path, provider.app_origin)
+    engine = browser.client.application.wsgi_app.engine
+    before = engine.stats()
+    _, headers, _ = browser.get("/", HTML)
+    callback = provider.sign_in(headers["Location"], "erin")
+    status, _, _ = browser.get(support.path_of(callback), HTML)
+    assert status == 302
+    after = engine.stats()
+    assert after["engine"]["logins_started"] - before["engine"]["logins_started"] == 1
+    assert after["engine"]["logins_completed"] - before["engine"]["logins_completed"] == 1
+    assert after["outcomes"]["login_redirect"] - before["outcomes"]["login_redirect"] == 1
+    assert after["outcomes"]["logged_in"] - before["outcomes"]["logged_in"] == 1
+    assert engine.ready and after["key_errors"] == {}
