@@ -59,9 +59,11 @@ def provider(tmp_path_factory):
     os.environ["AUTHGATE_CLIENT_SECRET"] = secret
     os.environ["AUTHGATE_SESSION_SECRET"] = base64.b64encode(os.urandom(32)).decode()
     running = support.Provider(APP_ORIGIN, secret)
-    directory = tmp_path_factory.mktemp("demo")
-    running.config_path = str(directory / "authgate.yaml")
-    with open(running.config_path, "w") as file:
-        file.write(demo_config(running))
-    yield running
-    running.close()
+    try:
+        directory = tmp_path_factory.mktemp("demo")
+        running.config_path = str(directory / "authgate.yaml")
+        with open(running.config_path, "w") as file:
+            file.write(demo_config(running))
+        yield running
+    finally:
+        running.close()

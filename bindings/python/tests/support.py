@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+import ctypes
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import threading
@@ -59,6 +61,18 @@ class Keys:
                           headers={"kid": kid or alg})
 
 
+_libc = ctypes.CDLL(None, use_errno=True)
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """For Popen's preexec_fn: whatever ends the test run (a failure, a
+    timeout's SIGKILL), the kernel then ends the child: no provider or app is
+    left listening. The signal follows the thread that started the child:
+    the main one, where pytest runs fixtures."""
+    _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -109,7 +123,8 @@ class Provider:
              "--port", str(self.port), "--redirect-uri", app_origin + "/callback",
              "--post-logout-redirect-uri", app_origin + "/public/",
              "--audience", app_origin + "/", "--client-secret", client_secret],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            preexec_fn=die_with_parent)
         line = self._process.stdout.readline()
         if '"listening"' not in line:
             self.close()

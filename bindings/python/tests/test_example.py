@@ -22,7 +22,8 @@ def example(provider):
     listen = provider.app_origin.split("://", 1)[1]
     process = subprocess.Popen([sys.executable, APP, "--config", provider.config_path,
                                 "--listen", listen],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               preexec_fn=support.die_with_parent)
     lines = []
     for line in process.stdout:
         lines.append(line)
