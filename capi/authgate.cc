@@ -392,8 +392,11 @@ authgate_status authgate_verifier_verify_async(authgate_result** out_result,
     bool valid = false;
     authgate::VerifiedToken verified;
     authgate::Rejection why;
-    auto done = [callback, userdata](bool ok, authgate::VerifiedToken late,
+    auto done = [callback, userdata](absl::Status outcome, bool ok, authgate::VerifiedToken late,
                                      authgate::Rejection late_why) {
+      if (!outcome.ok()) {
+        late_why = authgate::Rejection{authgate::Reason::kJwksUnavailable, "the verifier was freed"};
+      }
       authgate_result* result = nullptr;
       authgate_error* late_error = nullptr;
       authgate_status status = Guard(&late_error, [&]() -> authgate_status {

@@ -254,8 +254,13 @@ authgate_status authgate_engine_evaluate_async(authgate_decision** out_decision,
     }
     auto decision = std::make_unique<authgate_decision>();
     bool now = engine->engine->EvaluateAsync(
-        request->request, &decision->decision, [callback, userdata](authgate::Decision later) {
-          auto* answer = new (std::nothrow) authgate_decision{std::move(later)};
+        request->request, &decision->decision,
+        [callback, userdata](absl::StatusOr<authgate::Decision> later) {
+          if (!later.ok()) {
+            later = authgate::Decision();
+            later->status = 503;
+          }
+          auto* answer = new (std::nothrow) authgate_decision{*std::move(later)};
           if (answer == nullptr) {
             answer = new (std::nothrow) authgate_decision();
             if (answer == nullptr) return;  // nothing left to report with
