@@ -7,12 +7,14 @@
 #ifndef AUTHGATE_CAPI_INTERNAL_H_
 #define AUTHGATE_CAPI_INTERNAL_H_
 
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <new>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "authgate/authgate.h"
 
@@ -23,7 +25,17 @@ struct authgate_error {
   bool is_static;  // the preallocated out-of-memory error is never freed
 };
 
+namespace authgate {
+struct Decision;
+}  // namespace authgate
+
 namespace authgate::capi {
+
+// new_decision allocates the decision an engine callback receives; null
+// when memory runs out (the callback then gets AUTHGATE_OUT_OF_MEMORY). A
+// variable only so that a test can make that allocation fail; hidden like
+// every symbol not named authgate_*.
+extern authgate_decision* (*new_decision)(authgate::Decision&& decision);
 
 // The preallocated error for when even an error cannot be allocated.
 extern authgate_error kOutOfMemory;
@@ -67,6 +79,25 @@ authgate_status Guard(authgate_error** error, Body body) {
   } catch (...) {
     return Fail(error, AUTHGATE_INTERNAL, "unknown exception");
   }
+}
+
+// The names of AUTHGATE_COUNTERS_ENGINE and AUTHGATE_COUNTERS_VERIFIER, in
+// the order authgate_engine_counters() and authgate_verifier_counters() write
+// them. Only ever appended to.
+inline constexpr const char* kEngineCounterNames[] = {
+    "logins_started",       "logins_completed",    "logins_failed",
+    "refreshes",            "refresh_failures",    "jwks_fetch_successes",
+    "jwks_fetch_failures",  "token_cache_hits",    "token_cache_misses"};
+inline constexpr const char* kVerifierCounterNames[] = {
+    "keys",                "jwks_fetch_successes", "jwks_fetch_failures",
+    "token_cache_entries", "token_cache_hits",     "token_cache_misses"};
+
+// CopyCounters writes the first `capacity` of `values` to `out` and their
+// number to *out_count, as the counter calls promise.
+inline void CopyCounters(const std::vector<uint64_t>& values, uint64_t* out, size_t capacity,
+                         size_t* out_count) {
+  for (size_t i = 0; i < values.size() && i < capacity; ++i) out[i] = values[i];
+  *out_count = values.size();
 }
 
 // CopyOut returns a NUL-terminated malloc copy, freed by authgate_string_free.
