@@ -329,4 +329,37 @@ TEST_F(CapiRemoteTest, EngineCallbackRunsOnceWhenTheDecisionCannotBeAllocated) {
   EXPECT_FALSE(calls.had_object);
 }
 
+
+// A callback may free the engine that called it: it runs on the engine's
+// callback thread, which the free neither joins nor waits for.
+TEST_F(CapiRemoteTest, EngineMayBeFreedFromItsOwnCallback) {
+  Serve("{\"keys\":[" + old_key_.PublicJwk("old") + "]}");
+  struct Holder {
+    authgate_engine* engine = nullptr;
+    Calls calls;
+  } holder;
+  holder.engine = MakeEngine();
+  ASSERT_NE(holder.engine, nullptr);
+  ASSERT_EQ(authgate_engine_wait_ready(holder.engine, 10000, nullptr), AUTHGATE_OK);
+  Serve("{\"keys\":[" + old_key_.PublicJwk("old") + "," + new_key_.PublicJwk("new") + "]}");
+  authgate_request* request = ApiRequest(EngineToken(new_key_, "new"));
+  authgate_decision* now = nullptr;
+  ASSERT_EQ(authgate_engine_evaluate_async(
+                &now, holder.engine, request,
+                [](authgate_status status, authgate_decision* decision, void* userdata) {
+                  auto* h = static_cast<Holder*>(userdata);
+                  EXPECT_EQ(authgate_decision_action(decision), AUTHGATE_ACTION_ALLOW);
+                  authgate_decision_free(decision);
+                  authgate_engine_free(h->engine);
+                  h->calls.Record(status, true);
+                },
+                &holder, nullptr),
+            AUTHGATE_PENDING);
+  authgate_request_free(request);
+  ASSERT_TRUE(holder.calls.WaitForOne());
+  std::lock_guard<std::mutex> lock(holder.calls.mutex);
+  EXPECT_EQ(holder.calls.calls, 1);
+  EXPECT_EQ(holder.calls.status, AUTHGATE_OK);
+}
+
 }  // namespace
