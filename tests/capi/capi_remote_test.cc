@@ -57,6 +57,7 @@ class CapiRemoteTest : public ::testing::Test {
       std::lock_guard<std::mutex> lock(mutex_);
       TestHttpServer::Response response{200, {}, jwks_};
       response.hang = hang_;
+      response.delay = delay_;
       return response;
     });
   }
@@ -64,6 +65,14 @@ class CapiRemoteTest : public ::testing::Test {
     std::lock_guard<std::mutex> lock(mutex_);
     jwks_ = jwks;
     hang_ = false;
+    delay_ = std::chrono::milliseconds(0);
+  }
+  // ServeSlowly answers after 300 ms: an evaluation that needs a refetch is
+  // then certainly still pending when evaluate_async returns.
+  void ServeSlowly(const std::string& jwks) {
+    Serve(jwks);
+    std::lock_guard<std::mutex> lock(mutex_);
+    delay_ = std::chrono::milliseconds(300);
   }
   // Hang leaves every later request unanswered (until the server stops).
   void Hang() {
@@ -113,6 +122,7 @@ class CapiRemoteTest : public ::testing::Test {
   std::mutex mutex_;
   std::string jwks_;
   bool hang_ = false;
+  std::chrono::milliseconds delay_{0};
   TestKey old_key_, new_key_;
   // Last: destroyed (its threads joined) before the state its handler reads.
   TestHttpServer server_;
@@ -308,7 +318,7 @@ TEST_F(CapiRemoteTest, EngineCallbackRunsOnceWhenTheDecisionCannotBeAllocated) {
   authgate_engine* engine = MakeEngine();
   ASSERT_NE(engine, nullptr);
   ASSERT_EQ(authgate_engine_wait_ready(engine, 10000, nullptr), AUTHGATE_OK);
-  Serve("{\"keys\":[" + old_key_.PublicJwk("old") + "," + new_key_.PublicJwk("new") + "]}");
+  ServeSlowly("{\"keys\":[" + old_key_.PublicJwk("old") + "," + new_key_.PublicJwk("new") + "]}");
   auto* const real = authgate::capi::new_decision;
   authgate::capi::new_decision = [](authgate::Decision&&) -> authgate_decision* {
     return nullptr;
@@ -341,7 +351,7 @@ TEST_F(CapiRemoteTest, EngineMayBeFreedFromItsOwnCallback) {
   holder.engine = MakeEngine();
   ASSERT_NE(holder.engine, nullptr);
   ASSERT_EQ(authgate_engine_wait_ready(holder.engine, 10000, nullptr), AUTHGATE_OK);
-  Serve("{\"keys\":[" + old_key_.PublicJwk("old") + "," + new_key_.PublicJwk("new") + "]}");
+  ServeSlowly("{\"keys\":[" + old_key_.PublicJwk("old") + "," + new_key_.PublicJwk("new") + "]}");
   authgate_request* request = ApiRequest(EngineToken(new_key_, "new"));
   authgate_decision* now = nullptr;
   ASSERT_EQ(authgate_engine_evaluate_async(

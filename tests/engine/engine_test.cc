@@ -1477,57 +1477,61 @@ TEST_F(EngineTestHostCallbacks, FreeReturnsWhileACallbackWaitsForTheFreeingThrea
   Browser browser;
   Login(browser);
   clock_.Advance(absl::Minutes(3));  // the session's access token needs a refresh
+  // Both calls below are certainly pending: their answers wait here.
   idp_.HoldTokenEndpoint(true);
+  idp_.HoldJwks(true);
 
   struct Shared {
     std::mutex host_lock;  // the GIL
     std::mutex mutex;
     std::condition_variable changed;
-    bool bearer_callback_entered = false;
+    bool browser_callback_entered = false;
     bool freed = false;
-    int bearer_calls = 0;
     int browser_calls = 0;
-    std::optional<Decision> bearer_decision;
-    absl::Status browser_status;
+    int bearer_calls = 0;
+    std::optional<Decision> browser_decision;
+    absl::Status bearer_status;
   };
   auto shared = std::make_shared<Shared>();
   auto wait_for = [&](auto condition) {
     std::unique_lock<std::mutex> lock(shared->mutex);
     return shared->changed.wait_for(lock, std::chrono::seconds(10), condition);
   };
-  Request bearer_request = Api({"Bearer " + TokenWithUnknownKey()});
   Request browser_request = browser.Get("/private");
+  Request bearer_request = Api({"Bearer " + TokenWithUnknownKey()});
   std::unique_ptr<Engine> engine = std::move(engine_);
   std::thread host([&, shared, engine = std::move(engine)]() mutable {
     std::lock_guard<std::mutex> held(shared->host_lock);
     Decision d;
-    // Held at the token endpoint: still pending when the engine is freed.
+    // Answered once the token endpoint answers; its callback takes the
+    // host's lock.
     EXPECT_FALSE(engine->EvaluateAsync(browser_request, &d,
-                                       [shared](absl::StatusOr<Decision> later) {
-                                         std::lock_guard<std::mutex> lock(shared->mutex);
-                                         ++shared->browser_calls;
-                                         shared->browser_status = later.status();
-                                         shared->changed.notify_all();
-                                       }));
-    // Answered after a key refetch; its callback takes the host's lock.
-    EXPECT_FALSE(engine->EvaluateAsync(bearer_request, &d,
                                        [shared](absl::StatusOr<Decision> later) {
                                          {
                                            std::lock_guard<std::mutex> lock(shared->mutex);
-                                           shared->bearer_callback_entered = true;
+                                           shared->browser_callback_entered = true;
                                            shared->changed.notify_all();
                                          }
                                          std::lock_guard<std::mutex> gil(shared->host_lock);
                                          std::lock_guard<std::mutex> lock(shared->mutex);
-                                         ++shared->bearer_calls;
-                                         if (later.ok()) shared->bearer_decision = *later;
+                                         ++shared->browser_calls;
+                                         if (later.ok()) shared->browser_decision = *later;
                                          shared->changed.notify_all();
                                        }));
+    // Its key refetch stays held: still pending when the engine is freed.
+    EXPECT_FALSE(engine->EvaluateAsync(bearer_request, &d,
+                                       [shared](absl::StatusOr<Decision> later) {
+                                         std::lock_guard<std::mutex> lock(shared->mutex);
+                                         ++shared->bearer_calls;
+                                         shared->bearer_status = later.status();
+                                         shared->changed.notify_all();
+                                       }));
+    idp_.HoldTokenEndpoint(false);
     {
       std::unique_lock<std::mutex> lock(shared->mutex);
       if (!shared->changed.wait_for(lock, std::chrono::seconds(10),
-                                    [&] { return shared->bearer_callback_entered; })) {
-        ADD_FAILURE() << "the bearer request's callback never started";
+                                    [&] { return shared->browser_callback_entered; })) {
+        ADD_FAILURE() << "the browser request's callback never started";
       }
     }
     engine.reset();  // authgate_engine_free, with the GIL held
@@ -1543,47 +1547,48 @@ TEST_F(EngineTestHostCallbacks, FreeReturnsWhileACallbackWaitsForTheFreeingThrea
     FAIL() << "freeing the engine waited for a callback blocked on the freeing thread's lock";
   }
   host.join();  // releases the host's lock: the callbacks may now complete
-  ASSERT_TRUE(wait_for([&] { return shared->bearer_calls == 1 && shared->browser_calls == 1; }));
+  ASSERT_TRUE(wait_for([&] { return shared->browser_calls == 1 && shared->bearer_calls == 1; }));
   std::this_thread::sleep_for(std::chrono::milliseconds(50));  // a second call would show
   std::lock_guard<std::mutex> lock(shared->mutex);
-  EXPECT_EQ(shared->bearer_calls, 1);
   EXPECT_EQ(shared->browser_calls, 1);
-  ASSERT_TRUE(shared->bearer_decision.has_value());
-  EXPECT_EQ(shared->bearer_decision->status, 401);
-  EXPECT_EQ(shared->bearer_decision->reason, Reason::kKeyNotFound);
-  EXPECT_TRUE(absl::IsCancelled(shared->browser_status)) << shared->browser_status;
-  idp_.HoldTokenEndpoint(false);
+  EXPECT_EQ(shared->bearer_calls, 1);
+  ASSERT_TRUE(shared->browser_decision.has_value());
+  EXPECT_EQ(shared->browser_decision->action, Decision::Action::kAllow);
+  EXPECT_TRUE(absl::IsCancelled(shared->bearer_status)) << shared->bearer_status;
+  idp_.HoldJwks(false);
 }
 
 // A callback that evaluates again, with a step that needs the network,
 // gets its answer: the callback does not occupy a thread the engine needs.
 TEST_F(EngineTestHostCallbacks, CallbackMayEvaluateAgain) {
   Start();
-  clock_.Advance(absl::Seconds(31));  // past the refetch rate limit
   idp_.set_access_token_lifetime(120);
-  Browser browser;
-  Login(browser);
-  clock_.Advance(absl::Minutes(3));  // the session's access token needs a refresh
-  Request browser_request = browser.Get("/private");
+  Browser first, second;
+  Login(first);
+  Login(second);
+  clock_.Advance(absl::Minutes(3));  // both sessions' access tokens need a refresh
+  idp_.HoldTokenEndpoint(true);  // the first call is certainly pending
+  Request second_request = second.Get("/private");
   std::mutex mutex;
   std::condition_variable changed;
   std::optional<Decision> nested;
   int calls = 0;
   Decision d;
   ASSERT_FALSE(engine_->EvaluateAsync(
-      Api({"Bearer " + TokenWithUnknownKey()}), &d, [&](absl::StatusOr<Decision> later) {
+      first.Get("/private"), &d, [&](absl::StatusOr<Decision> later) {
         EXPECT_TRUE(later.ok()) << later.status();
-        Decision again = engine_->Evaluate(browser_request);  // refreshes: the network
+        Decision again = engine_->Evaluate(second_request);  // a refresh: the network
         std::lock_guard<std::mutex> lock(mutex);
         ++calls;
         nested = std::move(again);
         changed.notify_all();
       }));
+  idp_.HoldTokenEndpoint(false);
   std::unique_lock<std::mutex> lock(mutex);
   ASSERT_TRUE(changed.wait_for(lock, std::chrono::seconds(20), [&] { return nested.has_value(); }));
   EXPECT_EQ(calls, 1);
   EXPECT_EQ(nested->action, Decision::Action::kAllow) << nested->status << " " << nested->detail;
-  EXPECT_EQ(idp_.refresh_requests(), 1);
+  EXPECT_EQ(idp_.refresh_requests(), 2);
 }
 
 }  // namespace
