@@ -21,6 +21,8 @@
 #include "jwt/jwt_verifier.h"
 #include "jwt/verifier_config.h"
 #include "jose/json.h"
+#include "engine/decision.h"
+#include "net/http_client.h"
 #include "reason.h"
 #include "text.h"
 
@@ -57,8 +59,17 @@ using authgate::capi::Guard;
 using authgate::capi::kOutOfMemory;
 using authgate::capi::Ok;
 
-authgate::JsonValue FindClaim(const authgate_result* result, const char* name, size_t name_len) {
-  return result->token.claims().Find(std::string_view(name, name_len));
+// LookUpClaim checks the arguments every claim getter shares and finds the
+// claim `name` in *value: AUTHGATE_OK, or the failure already reported.
+template <typename Out>
+authgate_status LookUpClaim(Out* out, const authgate_result* result, const char* name,
+                            size_t name_len, authgate_error** error, authgate::JsonValue* value) {
+  if (out == nullptr || result == nullptr || (name == nullptr && name_len != 0)) {
+    return Fail(error, AUTHGATE_INVALID_ARGUMENT, "out_value and result must not be NULL");
+  }
+  *value = result->token.claims().Find(std::string_view(name == nullptr ? "" : name, name_len));
+  if (!value->valid()) return Fail(error, AUTHGATE_NOT_FOUND, "no such claim");
+  return AUTHGATE_OK;
 }
 
 std::optional<std::string> StringClaim(const authgate::VerifiedToken& token,
@@ -166,8 +177,19 @@ const char* authgate_status_name(authgate_status status) {
     case AUTHGATE_WRONG_TYPE: return "wrong_type";
     case AUTHGATE_INTERNAL: return "internal";
     case AUTHGATE_PENDING: return "pending";
+    case AUTHGATE_CANCELLED: return "cancelled";
   }
   return "unknown";
+}
+
+authgate_status authgate_global_init(authgate_error** error) {
+  return Guard(error, [&]() -> authgate_status {
+    absl::Status status = authgate::InitHttpGlobally();
+    if (!status.ok()) {
+      return Fail(error, AUTHGATE_INTERNAL, authgate::FromAbsl(status.message()));
+    }
+    return Ok(error);
+  });
 }
 
 const char* authgate_reason_name(authgate_reason reason) {
@@ -283,45 +305,54 @@ const char* authgate_result_key_id(const authgate_result* result) {
 
 authgate_status authgate_result_claim_string(const char** out_value, size_t* out_len,
                                              const authgate_result* result, const char* name,
-                                             size_t name_len) {
-  if (out_value == nullptr || out_len == nullptr || result == nullptr ||
-      (name == nullptr && name_len != 0)) {
-    return AUTHGATE_INVALID_ARGUMENT;
-  }
-  authgate::JsonValue value = FindClaim(result, name, name_len);
-  if (!value.valid()) return AUTHGATE_NOT_FOUND;
-  if (!value.is_string()) return AUTHGATE_WRONG_TYPE;
+                                             size_t name_len, authgate_error** error) {
+  authgate::JsonValue value;
+  authgate_status status = LookUpClaim(out_value, result, name, name_len, error, &value);
+  if (status != AUTHGATE_OK) return status;
+  if (out_len == nullptr) return Fail(error, AUTHGATE_INVALID_ARGUMENT, "out_len is NULL");
+  if (!value.is_string()) return Fail(error, AUTHGATE_WRONG_TYPE, "the claim is not a string");
   *out_value = value.string().data();
   *out_len = value.string().size();
-  return AUTHGATE_OK;
+  return Ok(error);
 }
 
 authgate_status authgate_result_claim_number(double* out_value, const authgate_result* result,
-                                             const char* name, size_t name_len) {
-  if (out_value == nullptr || result == nullptr || (name == nullptr && name_len != 0)) {
-    return AUTHGATE_INVALID_ARGUMENT;
+                                             const char* name, size_t name_len,
+                                             authgate_error** error) {
+  authgate::JsonValue value;
+  authgate_status status = LookUpClaim(out_value, result, name, name_len, error, &value);
+  if (status != AUTHGATE_OK) return status;
+  if (!value.is_number() || !value.GetDouble(out_value)) {
+    return Fail(error, AUTHGATE_WRONG_TYPE, "the claim is not a finite number");
   }
-  authgate::JsonValue value = FindClaim(result, name, name_len);
-  if (!value.valid()) return AUTHGATE_NOT_FOUND;
-  if (!value.is_number() || !value.GetDouble(out_value)) return AUTHGATE_WRONG_TYPE;
-  return AUTHGATE_OK;
+  return Ok(error);
+}
+
+authgate_status authgate_result_claim_int64(int64_t* out_value, const authgate_result* result,
+                                            const char* name, size_t name_len,
+                                            authgate_error** error) {
+  authgate::JsonValue value;
+  authgate_status status = LookUpClaim(out_value, result, name, name_len, error, &value);
+  if (status != AUTHGATE_OK) return status;
+  if (!value.is_number() || !value.GetInt64(out_value)) {
+    return Fail(error, AUTHGATE_WRONG_TYPE, "the claim is not an integer within int64 range");
+  }
+  return Ok(error);
 }
 
 authgate_status authgate_result_claim_json(char** out_json, size_t* out_len,
                                            const authgate_result* result, const char* name,
-                                           size_t name_len) {
-  if (out_json == nullptr || result == nullptr || (name == nullptr && name_len != 0)) {
-    return AUTHGATE_INVALID_ARGUMENT;
-  }
-  *out_json = nullptr;
-  authgate::JsonValue value = FindClaim(result, name, name_len);
-  if (!value.valid()) return AUTHGATE_NOT_FOUND;
+                                           size_t name_len, authgate_error** error) {
+  if (out_json != nullptr) *out_json = nullptr;
+  authgate::JsonValue value;
+  authgate_status status = LookUpClaim(out_json, result, name, name_len, error, &value);
+  if (status != AUTHGATE_OK) return status;
   std::string_view raw = value.raw_text();
   char* copy = CopyOut(raw);
-  if (copy == nullptr) return AUTHGATE_OUT_OF_MEMORY;
+  if (copy == nullptr) return Fail(error, AUTHGATE_OUT_OF_MEMORY, "out of memory");
   *out_json = copy;
   if (out_len != nullptr) *out_len = raw.size();
-  return AUTHGATE_OK;
+  return Ok(error);
 }
 
 const char* authgate_result_subject(const authgate_result* result) {
@@ -458,6 +489,54 @@ authgate_status authgate_verifier_stats_json(char** out_json, size_t* out_len,
     if (copy == nullptr) return Fail(error, AUTHGATE_OUT_OF_MEMORY, "out of memory");
     *out_json = copy;
     if (out_len != nullptr) *out_len = json.size();
+    return Ok(error);
+  });
+}
+
+const char* authgate_counter_name(authgate_counter_set set, size_t index) {
+  switch (set) {
+    case AUTHGATE_COUNTERS_OUTCOMES:
+      if (index >= static_cast<size_t>(authgate::kOutcomeCount)) return nullptr;
+      // OutcomeName returns views of string literals: NUL-terminated.
+      return authgate::OutcomeName(static_cast<authgate::Outcome>(index)).data();
+    case AUTHGATE_COUNTERS_REASONS:
+      if (index > authgate::kMaxReason) return nullptr;
+      return authgate::ReasonName(static_cast<authgate::Reason>(index)).data();
+    case AUTHGATE_COUNTERS_ENGINE:
+      return index < std::size(authgate::capi::kEngineCounterNames)
+                 ? authgate::capi::kEngineCounterNames[index]
+                 : nullptr;
+    case AUTHGATE_COUNTERS_VERIFIER:
+      return index < std::size(authgate::capi::kVerifierCounterNames)
+                 ? authgate::capi::kVerifierCounterNames[index]
+                 : nullptr;
+  }
+  return nullptr;
+}
+
+authgate_status authgate_verifier_counters(uint64_t* out_values, size_t capacity,
+                                           size_t* out_count, const authgate_verifier* verifier,
+                                           authgate_counter_set set, authgate_error** error) {
+  return Guard(error, [&]() -> authgate_status {
+    if (out_count == nullptr || verifier == nullptr || (out_values == nullptr && capacity != 0)) {
+      return Fail(error, AUTHGATE_INVALID_ARGUMENT,
+                  "out_count and verifier must not be NULL, nor out_values with a capacity");
+    }
+    if (set != AUTHGATE_COUNTERS_VERIFIER) {
+      return Fail(error, AUTHGATE_INVALID_ARGUMENT, "not a counter set of a verifier");
+    }
+    uint64_t keys = 0, successes = 0, failures = 0;
+    for (const authgate::KeyProvider& provider : verifier->verifier->providers()) {
+      authgate::KeySourceStats stats = provider.keys->Stats();
+      keys += stats.key_count;
+      successes += stats.fetch_successes;
+      failures += stats.fetch_failures;
+    }
+    const authgate::TokenCache& cache = verifier->verifier->cache();
+    // The order of authgate::capi::kVerifierCounterNames.
+    std::vector<uint64_t> values = {keys,         successes,    failures,
+                                    cache.size(), cache.hits(), cache.misses()};
+    authgate::capi::CopyCounters(values, out_values, capacity, out_count);
     return Ok(error);
   });
 }

@@ -55,42 +55,6 @@ bool View(const char* ptr, size_t len, std::string_view* out) {
   return true;
 }
 
-std::string StatsJson(const authgate::EngineStats& stats) {
-  std::string out = "{\"outcomes\":{";
-  for (int i = 0; i < authgate::kOutcomeCount; ++i) {
-    if (i > 0) out += ",";
-    authgate::JsonQuote(authgate::OutcomeName(static_cast<authgate::Outcome>(i)), &out);
-    out += authgate::StrCat(":", stats.outcomes[static_cast<size_t>(i)]);
-  }
-  out += "},\"reasons\":{";
-  bool first = true;
-  for (uint32_t i = 1; i <= authgate::kMaxReason; ++i) {
-    if (stats.reasons[i] == 0) continue;
-    if (!first) out += ",";
-    first = false;
-    authgate::JsonQuote(authgate::ReasonName(static_cast<authgate::Reason>(i)), &out);
-    out += authgate::StrCat(":", stats.reasons[i]);
-  }
-  out += authgate::StrCat("},\"logins_started\":", stats.logins_started,
-                          ",\"logins_completed\":", stats.logins_completed,
-                          ",\"logins_failed\":", stats.logins_failed,
-                          ",\"refreshes\":", stats.refreshes,
-                          ",\"refresh_failures\":", stats.refresh_failures,
-                          ",\"jwks_fetch_successes\":", stats.jwks_fetch_successes,
-                          ",\"jwks_fetch_failures\":", stats.jwks_fetch_failures,
-                          ",\"token_cache_hits\":", stats.token_cache_hits,
-                          ",\"token_cache_misses\":", stats.token_cache_misses,
-                          ",\"key_errors\":{");
-  for (size_t i = 0; i < stats.key_errors.size(); ++i) {
-    if (i > 0) out += ",";
-    authgate::JsonQuote(stats.key_errors[i].first, &out);
-    out += ":";
-    authgate::JsonQuote(stats.key_errors[i].second, &out);
-  }
-  out += "}}";
-  return out;
-}
-
 const std::vector<std::pair<std::string, std::string>>* HeaderList(
     const authgate_decision* decision, authgate_header_list list) {
   switch (list) {
@@ -148,8 +112,15 @@ authgate_status authgate_engine_new(authgate_engine** out_engine, const char* co
 
 void authgate_engine_free(authgate_engine* engine) { delete engine; }
 
-int authgate_engine_ready(const authgate_engine* engine) {
-  return engine != nullptr && engine->engine->Ready() ? 1 : 0;
+authgate_status authgate_engine_ready(int* out_ready, const authgate_engine* engine,
+                                      authgate_error** error) {
+  return Guard(error, [&]() -> authgate_status {
+    if (out_ready == nullptr || engine == nullptr) {
+      return Fail(error, AUTHGATE_INVALID_ARGUMENT, "out_ready and engine must not be NULL");
+    }
+    *out_ready = engine->engine->Ready() ? 1 : 0;
+    return Ok(error);
+  });
 }
 
 authgate_status authgate_engine_wait_ready(const authgate_engine* engine, uint32_t timeout_ms,
@@ -172,55 +143,103 @@ const char* authgate_engine_warning(const authgate_engine* engine, size_t index)
   return engine->engine->warnings()[index].c_str();
 }
 
-authgate_status authgate_engine_stats_json(char** out_json, size_t* out_len,
-                                           const authgate_engine* engine,
-                                           authgate_error** error) {
+authgate_status authgate_engine_key_error(char** out_provider, char** out_error,
+                                          const authgate_engine* engine, size_t index,
+                                          authgate_error** error) {
   return Guard(error, [&]() -> authgate_status {
-    if (out_json != nullptr) *out_json = nullptr;
-    if (out_json == nullptr || engine == nullptr) {
-      return Fail(error, AUTHGATE_INVALID_ARGUMENT, "out_json and engine must not be NULL");
+    if (out_provider != nullptr) *out_provider = nullptr;
+    if (out_error != nullptr) *out_error = nullptr;
+    if (out_provider == nullptr || out_error == nullptr || engine == nullptr) {
+      return Fail(error, AUTHGATE_INVALID_ARGUMENT,
+                  "out_provider, out_error and engine must not be NULL");
     }
-    std::string json = StatsJson(engine->engine->Stats());
-    *out_json = CopyOut(json);
-    if (*out_json == nullptr) return Fail(error, AUTHGATE_OUT_OF_MEMORY, "out of memory");
-    if (out_len != nullptr) *out_len = json.size();
+    std::optional<std::pair<std::string, std::string>> state = engine->engine->KeyError(index);
+    if (!state) return Fail(error, AUTHGATE_NOT_FOUND, "no jwt provider with this index");
+    char* provider = CopyOut(state->first);
+    char* text = CopyOut(state->second);
+    if (provider == nullptr || text == nullptr) {
+      std::free(provider);
+      std::free(text);
+      return Fail(error, AUTHGATE_OUT_OF_MEMORY, "out of memory");
+    }
+    *out_provider = provider;
+    *out_error = text;
     return Ok(error);
   });
 }
 
-authgate_request* authgate_request_new(void) {
-  return new (std::nothrow) authgate_request();
+authgate_status authgate_engine_counters(uint64_t* out_values, size_t capacity,
+                                         size_t* out_count, const authgate_engine* engine,
+                                         authgate_counter_set set, authgate_error** error) {
+  return Guard(error, [&]() -> authgate_status {
+    if (out_count == nullptr || engine == nullptr || (out_values == nullptr && capacity != 0)) {
+      return Fail(error, AUTHGATE_INVALID_ARGUMENT,
+                  "out_count and engine must not be NULL, nor out_values with a capacity");
+    }
+    authgate::EngineStats stats = engine->engine->Stats();
+    std::vector<uint64_t> values;
+    switch (set) {
+      case AUTHGATE_COUNTERS_OUTCOMES:
+        values.assign(stats.outcomes.begin(), stats.outcomes.end());
+        break;
+      case AUTHGATE_COUNTERS_REASONS:
+        values.assign(stats.reasons.begin(), stats.reasons.end());
+        break;
+      case AUTHGATE_COUNTERS_ENGINE:
+        // The order of authgate::capi::kEngineCounterNames.
+        values = {stats.logins_started,       stats.logins_completed,
+                  stats.logins_failed,        stats.refreshes,
+                  stats.refresh_failures,     stats.jwks_fetch_successes,
+                  stats.jwks_fetch_failures,  stats.token_cache_hits,
+                  stats.token_cache_misses};
+        break;
+      default:
+        return Fail(error, AUTHGATE_INVALID_ARGUMENT, "not a counter set of an engine");
+    }
+    authgate::capi::CopyCounters(values, out_values, capacity, out_count);
+    return Ok(error);
+  });
+}
+
+authgate_status authgate_request_new(authgate_request** out_request, authgate_error** error) {
+  return Guard(error, [&]() -> authgate_status {
+    if (out_request == nullptr) return Fail(error, AUTHGATE_INVALID_ARGUMENT, "out_request is NULL");
+    *out_request = new authgate_request();
+    return Ok(error);
+  });
 }
 
 void authgate_request_free(authgate_request* request) { delete request; }
 
 authgate_status authgate_request_set(authgate_request* request, authgate_request_field field,
-                                     const char* value, size_t len) {
-  return Guard(nullptr, [&]() -> authgate_status {
+                                     const char* value, size_t len, authgate_error** error) {
+  return Guard(error, [&]() -> authgate_status {
     std::string_view text;
-    if (request == nullptr || !View(value, len, &text)) return AUTHGATE_INVALID_ARGUMENT;
+    if (request == nullptr || !View(value, len, &text)) {
+      return Fail(error, AUTHGATE_INVALID_ARGUMENT, "request and value must not be NULL");
+    }
     authgate::Request& r = request->request;
     switch (field) {
-      case AUTHGATE_REQUEST_METHOD: r.method.assign(text); return AUTHGATE_OK;
-      case AUTHGATE_REQUEST_SCHEME: r.scheme.assign(text); return AUTHGATE_OK;
-      case AUTHGATE_REQUEST_AUTHORITY: r.authority.assign(text); return AUTHGATE_OK;
-      case AUTHGATE_REQUEST_TARGET: r.target.assign(text); return AUTHGATE_OK;
-      case AUTHGATE_REQUEST_CLIENT_ADDRESS: r.client_address.assign(text); return AUTHGATE_OK;
+      case AUTHGATE_REQUEST_METHOD: r.method.assign(text); return Ok(error);
+      case AUTHGATE_REQUEST_SCHEME: r.scheme.assign(text); return Ok(error);
+      case AUTHGATE_REQUEST_AUTHORITY: r.authority.assign(text); return Ok(error);
+      case AUTHGATE_REQUEST_TARGET: r.target.assign(text); return Ok(error);
+      case AUTHGATE_REQUEST_CLIENT_ADDRESS: r.client_address.assign(text); return Ok(error);
     }
-    return AUTHGATE_INVALID_ARGUMENT;
+    return Fail(error, AUTHGATE_INVALID_ARGUMENT, "unknown request field");
   });
 }
 
 authgate_status authgate_request_add_header(authgate_request* request, const char* name,
-                                            size_t name_len, const char* value,
-                                            size_t value_len) {
-  return Guard(nullptr, [&]() -> authgate_status {
+                                            size_t name_len, const char* value, size_t value_len,
+                                            authgate_error** error) {
+  return Guard(error, [&]() -> authgate_status {
     std::string_view n, v;
     if (request == nullptr || !View(name, name_len, &n) || !View(value, value_len, &v)) {
-      return AUTHGATE_INVALID_ARGUMENT;
+      return Fail(error, AUTHGATE_INVALID_ARGUMENT, "request, name and value must not be NULL");
     }
     request->request.headers.emplace_back(std::string(n), std::string(v));
-    return AUTHGATE_OK;
+    return Ok(error);
   });
 }
 
@@ -256,12 +275,7 @@ authgate_status authgate_engine_evaluate_async(authgate_decision** out_decision,
     bool now = engine->engine->EvaluateAsync(
         request->request, &decision->decision, [callback, userdata](authgate::Decision later) {
           auto* answer = new (std::nothrow) authgate_decision{std::move(later)};
-          if (answer == nullptr) {
-            answer = new (std::nothrow) authgate_decision();
-            if (answer == nullptr) return;  // nothing left to report with
-            answer->decision.status = 503;
-          }
-          callback(answer, userdata);
+          callback(answer == nullptr ? AUTHGATE_OUT_OF_MEMORY : AUTHGATE_OK, answer, userdata);
         });
     if (!now) {
       if (error != nullptr) *error = nullptr;
@@ -314,24 +328,27 @@ size_t authgate_decision_header_count(const authgate_decision* decision,
 authgate_status authgate_decision_header(const authgate_decision* decision,
                                          authgate_header_list list, size_t index,
                                          const char** out_name, size_t* out_name_len,
-                                         const char** out_value, size_t* out_value_len) {
+                                         const char** out_value, size_t* out_value_len,
+                                         authgate_error** error) {
   static const std::string kEmpty;
-  if (decision == nullptr) return AUTHGATE_INVALID_ARGUMENT;
+  if (decision == nullptr) return Fail(error, AUTHGATE_INVALID_ARGUMENT, "decision is NULL");
   const std::string* name = nullptr;
   const std::string* value = &kEmpty;
   if (list == AUTHGATE_HEADERS_REMOVE) {
-    if (index >= decision->decision.remove_headers.size()) return AUTHGATE_NOT_FOUND;
+    if (index >= decision->decision.remove_headers.size()) {
+      return Fail(error, AUTHGATE_NOT_FOUND, "no header with this index");
+    }
     name = &decision->decision.remove_headers[index];
   } else {
     const auto* headers = HeaderList(decision, list);
-    if (headers == nullptr) return AUTHGATE_INVALID_ARGUMENT;
-    if (index >= headers->size()) return AUTHGATE_NOT_FOUND;
+    if (headers == nullptr) return Fail(error, AUTHGATE_INVALID_ARGUMENT, "unknown header list");
+    if (index >= headers->size()) return Fail(error, AUTHGATE_NOT_FOUND, "no header with this index");
     name = &(*headers)[index].first;
     value = &(*headers)[index].second;
   }
   if (out_name != nullptr) *out_name = Borrow(*name, out_name_len);
   if (out_value != nullptr) *out_value = Borrow(*value, out_value_len);
-  return AUTHGATE_OK;
+  return Ok(error);
 }
 
 authgate_reason authgate_decision_reason(const authgate_decision* decision) {

@@ -7,12 +7,14 @@
 #ifndef AUTHGATE_CAPI_INTERNAL_H_
 #define AUTHGATE_CAPI_INTERNAL_H_
 
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <new>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "authgate/authgate.h"
 
@@ -67,6 +69,25 @@ authgate_status Guard(authgate_error** error, Body body) {
   } catch (...) {
     return Fail(error, AUTHGATE_INTERNAL, "unknown exception");
   }
+}
+
+// The names of AUTHGATE_COUNTERS_ENGINE and AUTHGATE_COUNTERS_VERIFIER, in
+// the order authgate_engine_counters() and authgate_verifier_counters() write
+// them. Only ever appended to.
+inline constexpr const char* kEngineCounterNames[] = {
+    "logins_started",       "logins_completed",    "logins_failed",
+    "refreshes",            "refresh_failures",    "jwks_fetch_successes",
+    "jwks_fetch_failures",  "token_cache_hits",    "token_cache_misses"};
+inline constexpr const char* kVerifierCounterNames[] = {
+    "keys",                "jwks_fetch_successes", "jwks_fetch_failures",
+    "token_cache_entries", "token_cache_hits",     "token_cache_misses"};
+
+// CopyCounters writes the first `capacity` of `values` to `out` and their
+// number to *out_count, as the counter calls promise.
+inline void CopyCounters(const std::vector<uint64_t>& values, uint64_t* out, size_t capacity,
+                         size_t* out_count) {
+  for (size_t i = 0; i < values.size() && i < capacity; ++i) out[i] = values[i];
+  *out_count = values.size();
 }
 
 // CopyOut returns a NUL-terminated malloc copy, freed by authgate_string_free.

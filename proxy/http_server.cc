@@ -91,7 +91,7 @@ void ForEachDecisionHeader(const authgate_decision* d, authgate_header_list list
     const char* name = nullptr;
     const char* value = nullptr;
     size_t name_len = 0, value_len = 0;
-    if (authgate_decision_header(d, list, i, &name, &name_len, &value, &value_len) ==
+    if (authgate_decision_header(d, list, i, &name, &name_len, &value, &value_len, nullptr) ==
         AUTHGATE_OK) {
       f(beast::string_view(name, name_len), beast::string_view(value, value_len));
     }
@@ -167,11 +167,13 @@ struct PendingDecision {
   authgate_decision* decision = nullptr;
 };
 
-void OnDecision(authgate_decision* decision, void* userdata) {
+// OnDecision receives a late decision; a cancelled or unallocated one is
+// NULL, which the request answers as the engine's failure.
+void OnDecision(authgate_status status, authgate_decision* decision, void* userdata) {
   auto* holder = static_cast<std::shared_ptr<PendingDecision>*>(userdata);
   std::shared_ptr<PendingDecision> pending = std::move(*holder);
   delete holder;
-  pending->decision = decision;
+  pending->decision = status == AUTHGATE_OK ? decision : nullptr;
   asio::post(pending->executor, [pending] { pending->wake.cancel(); });
 }
 
@@ -278,6 +280,10 @@ class Server {
   // (or fail differently), and each that recovers; `logged` is what was
   // logged last.
   void LogKeyErrors(std::map<std::string, std::string>* logged);
+  bool EngineReady() const {
+    int ready = 0;
+    return authgate_engine_ready(&ready, engine_, nullptr) == AUTHGATE_OK && ready == 1;
+  }
   awaitable<void> ServeAdmin(Worker& w, Socket socket);
   awaitable<void> ServeClientEntry(Worker& w, Socket socket);
   template <class Stream>
@@ -548,7 +554,7 @@ awaitable<void> Server::Housekeeping() {
     beast::error_code ec;
     co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
     if (access_log_ != nullptr) access_log_->Flush();
-    if (!announced && authgate_engine_ready(engine_)) {
+    if (!announced && EngineReady()) {
       announced = true;
       logger_->Log(LogLevel::kInfo, "ready");
     }
@@ -557,12 +563,7 @@ awaitable<void> Server::Housekeeping() {
 }
 
 void Server::LogKeyErrors(std::map<std::string, std::string>* logged) {
-  char* json = nullptr;
-  size_t json_len = 0;
-  if (authgate_engine_stats_json(&json, &json_len, engine_, nullptr) != AUTHGATE_OK) return;
-  std::vector<std::pair<std::string, std::string>> now =
-      EngineKeyErrors(std::string_view(json, json_len));
-  authgate_string_free(json);
+  std::vector<std::pair<std::string, std::string>> now = ReadKeyErrors(engine_);
   for (const auto& [provider, error] : now) {
     auto it = logged->find(provider);
     if (it != logged->end() && it->second == error) continue;
@@ -609,7 +610,7 @@ awaitable<void> Server::ServeAdmin(Worker& w, Socket socket) {
       response.version(request.version());
       std::string_view target = View(request.target());
       target = target.substr(0, target.find('?'));
-      bool ready = authgate_engine_ready(engine_) != 0 && !draining_.load();
+      bool ready = EngineReady() && !draining_.load();
       if (request.method() != http::verb::get && request.method() != http::verb::head) {
         response.result(http::status::method_not_allowed);
         response.set(http::field::allow, "GET, HEAD");
@@ -621,16 +622,9 @@ awaitable<void> Server::ServeAdmin(Worker& w, Socket socket) {
         response.result(ready ? http::status::ok : http::status::service_unavailable);
         response.body() = ready ? "ready\n" : "not ready\n";
       } else if (target == "/metrics") {
-        char* json = nullptr;
-        size_t json_len = 0;
-        std::string stats;
-        if (authgate_engine_stats_json(&json, &json_len, engine_, nullptr) == AUTHGATE_OK) {
-          stats.assign(json, json_len);
-          authgate_string_free(json);
-        }
         response.result(http::status::ok);
         response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-        response.body() = metrics_.Render(stats, ready);
+        response.body() = metrics_.Render(ReadEngineCounters(engine_), ready);
       } else {
         response.result(http::status::not_found);
         response.body() = "not found: /healthz, /readyz, /metrics\n";
@@ -763,10 +757,15 @@ awaitable<void> Server::ServeClient(Worker& w, Stream& stream, ConnectionSlot& s
 }
 
 RequestPtr Server::EngineRequest(const ClientHead& head, const JudgedRequest& judged) {
-  RequestPtr request(authgate_request_new());
-  if (!request) throw std::bad_alloc();
+  authgate_request* raw = nullptr;
+  // The only failure of these calls with valid arguments is memory.
+  if (authgate_request_new(&raw, nullptr) != AUTHGATE_OK) throw std::bad_alloc();
+  RequestPtr request(raw);
   auto set = [&](authgate_request_field field, std::string_view value) {
-    authgate_request_set(request.get(), field, value.data(), value.size());
+    if (authgate_request_set(request.get(), field, value.data(), value.size(), nullptr) !=
+        AUTHGATE_OK) {
+      throw std::bad_alloc();
+    }
   };
   set(AUTHGATE_REQUEST_METHOD, judged.method);
   set(AUTHGATE_REQUEST_SCHEME, judged.scheme);
@@ -774,8 +773,11 @@ RequestPtr Server::EngineRequest(const ClientHead& head, const JudgedRequest& ju
   set(AUTHGATE_REQUEST_TARGET, judged.target);
   set(AUTHGATE_REQUEST_CLIENT_ADDRESS, judged.client_address);
   for (const HeaderField& field : head.fields) {
-    authgate_request_add_header(request.get(), field.name.data(), field.name.size(),
-                                field.value.data(), field.value.size());
+    if (authgate_request_add_header(request.get(), field.name.data(), field.name.size(),
+                                    field.value.data(), field.value.size(),
+                                    nullptr) != AUTHGATE_OK) {
+      throw std::bad_alloc();
+    }
   }
   return request;
 }

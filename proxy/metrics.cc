@@ -2,9 +2,10 @@
 
 #include "metrics.h"
 
+#include <algorithm>
 #include <cstdio>
-#include <cstdlib>
-#include <optional>
+
+#include "authgate/authgate.h"
 
 namespace authgate_cli {
 namespace {
@@ -29,72 +30,6 @@ std::string Number(double value) {
   char text[32];
   snprintf(text, sizeof text, "%.10g", value);
   return text;
-}
-
-// JsonCount finds `"key":<integer>` in the engine's flat stats document
-// (written by authgate_engine_stats_json, so no general parser is needed).
-uint64_t JsonCount(std::string_view json, std::string_view key) {
-  std::string needle = "\"" + std::string(key) + "\":";
-  size_t at = json.find(needle);
-  if (at == std::string_view::npos) return 0;
-  return std::strtoull(std::string(json.substr(at + needle.size(), 24)).c_str(), nullptr, 10);
-}
-
-// JsonCounts returns the members of the object `"key":{"a":1,...}`; its
-// names are the engine's reason names, which need no unescaping.
-std::vector<std::pair<std::string, uint64_t>> JsonCounts(std::string_view json,
-                                                         std::string_view key) {
-  std::vector<std::pair<std::string, uint64_t>> out;
-  std::string needle = "\"" + std::string(key) + "\":{";
-  size_t at = json.find(needle);
-  if (at == std::string_view::npos) return out;
-  size_t i = at + needle.size();
-  while (i < json.size() && json[i] == '"') {
-    size_t end = json.find('"', i + 1);
-    if (end == std::string_view::npos || end + 1 >= json.size() || json[end + 1] != ':') break;
-    std::string name(json.substr(i + 1, end - i - 1));
-    char* stop = nullptr;
-    std::string rest(json.substr(end + 2, 24));
-    uint64_t value = std::strtoull(rest.c_str(), &stop, 10);
-    out.emplace_back(std::move(name), value);
-    i = end + 2 + static_cast<size_t>(stop - rest.c_str());
-    if (i < json.size() && json[i] == ',') ++i;
-  }
-  return out;
-}
-
-// JsonString reads the JSON string starting at json[*at] (its opening
-// quote) as authgate_engine_stats_json writes strings: escapes for the
-// quote, the backslash and control characters only. Moves *at past it.
-std::optional<std::string> JsonString(std::string_view json, size_t* at) {
-  if (*at >= json.size() || json[*at] != '"') return std::nullopt;
-  std::string out;
-  for (size_t i = *at + 1; i < json.size(); ++i) {
-    char c = json[i];
-    if (c == '"') {
-      *at = i + 1;
-      return out;
-    }
-    if (c != '\\') {
-      out += c;
-      continue;
-    }
-    if (++i >= json.size()) break;
-    switch (json[i]) {
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case 't': out += '\t'; break;
-      case 'u':  // only for control characters: shown as '?'
-        if (i + 4 >= json.size()) return std::nullopt;
-        out += '?';
-        i += 4;
-        break;
-      default: out += json[i]; break;  // a quote, a backslash or '/'
-    }
-  }
-  return std::nullopt;
 }
 
 void Header(std::string* out, const char* name, const char* type, const char* help) {
@@ -137,7 +72,7 @@ void Metrics::RecordUpstreamError(int shard, UpstreamError kind) {
   ++s.upstream_errors[static_cast<size_t>(kind)];
 }
 
-std::string Metrics::Render(std::string_view engine_stats_json, bool ready) const {
+std::string Metrics::Render(const EngineCounters& engine, bool ready) const {
   std::map<std::pair<std::string, std::string>, uint64_t> requests;
   Histogram latency, upstream;
   std::array<uint64_t, 3> upstream_errors{};
@@ -182,9 +117,10 @@ std::string Metrics::Render(std::string_view engine_stats_json, bool ready) cons
            std::to_string(upstream_errors[i]) + "\n";
   }
 
-  // sample appends one sample whose value is the engine's counter `key`.
-  auto sample = [&](const std::string& series, const char* key) {
-    out += series + " " + std::to_string(JsonCount(engine_stats_json, key)) + "\n";
+  // sample appends one sample whose value is the engine's counter `name`.
+  auto sample = [&](const std::string& series, const char* name) {
+    auto it = engine.counters.find(name);
+    out += series + " " + std::to_string(it == engine.counters.end() ? 0 : it->second) + "\n";
   };
   Header(&out, "authgate_logins_total", "counter", "Browser logins by result.");
   sample("authgate_logins_total{result=\"started\"}", "logins_started");
@@ -202,7 +138,7 @@ std::string Metrics::Render(std::string_view engine_stats_json, bool ready) cons
   Header(&out, "authgate_token_cache_misses_total", "counter", "Verified-token cache misses.");
   sample("authgate_token_cache_misses_total", "token_cache_misses");
   Header(&out, "authgate_refusals_total", "counter", "Refused requests by reason.");
-  for (const auto& [reason, count] : JsonCounts(engine_stats_json, "reasons")) {
+  for (const auto& [reason, count] : engine.refusals) {
     out += "authgate_refusals_total{reason=\"" + LabelValue(reason) + "\"} " +
            std::to_string(count) + "\n";
   }
@@ -217,21 +153,41 @@ std::string Metrics::Render(std::string_view engine_stats_json, bool ready) cons
   return out;
 }
 
-std::vector<std::pair<std::string, std::string>> EngineKeyErrors(
-    std::string_view engine_stats_json) {
+EngineCounters ReadEngineCounters(const authgate_engine* engine) {
+  EngineCounters out;
+  auto read = [engine](authgate_counter_set set) {
+    std::vector<uint64_t> values(64);
+    size_t count = 0;
+    if (authgate_engine_counters(values.data(), values.size(), &count, engine, set, nullptr) !=
+        AUTHGATE_OK) {
+      return std::vector<uint64_t>();
+    }
+    values.resize(std::min(count, values.size()));
+    return values;
+  };
+  std::vector<uint64_t> counters = read(AUTHGATE_COUNTERS_ENGINE);
+  for (size_t i = 0; i < counters.size(); ++i) {
+    if (const char* name = authgate_counter_name(AUTHGATE_COUNTERS_ENGINE, i)) {
+      out.counters[name] = counters[i];
+    }
+  }
+  std::vector<uint64_t> reasons = read(AUTHGATE_COUNTERS_REASONS);
+  for (size_t i = 1; i < reasons.size(); ++i) {
+    const char* name = authgate_counter_name(AUTHGATE_COUNTERS_REASONS, i);
+    if (reasons[i] != 0 && name != nullptr) out.refusals.emplace_back(name, reasons[i]);
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> ReadKeyErrors(const authgate_engine* engine) {
   std::vector<std::pair<std::string, std::string>> out;
-  constexpr std::string_view kNeedle = "\"key_errors\":{";
-  size_t at = engine_stats_json.find(kNeedle);
-  if (at == std::string_view::npos) return out;
-  at += kNeedle.size();
-  while (at < engine_stats_json.size() && engine_stats_json[at] == '"') {
-    std::optional<std::string> name = JsonString(engine_stats_json, &at);
-    if (!name || at >= engine_stats_json.size() || engine_stats_json[at] != ':') break;
-    ++at;
-    std::optional<std::string> error = JsonString(engine_stats_json, &at);
-    if (!error) break;
-    out.emplace_back(std::move(*name), std::move(*error));
-    if (at < engine_stats_json.size() && engine_stats_json[at] == ',') ++at;
+  for (size_t i = 0;; ++i) {
+    char* provider = nullptr;
+    char* error = nullptr;
+    if (authgate_engine_key_error(&provider, &error, engine, i, nullptr) != AUTHGATE_OK) break;
+    if (error[0] != '\0') out.emplace_back(provider, error);
+    authgate_string_free(provider);
+    authgate_string_free(error);
   }
   return out;
 }

@@ -4,7 +4,8 @@
 // Prometheus text format (version 0.0.4) for the admin listener's
 // /metrics. Each worker thread records into its own shard, so recording
 // takes an uncontended lock; Render sums the shards and adds the engine's
-// own counters (logins, refreshes, key fetches, token cache, refusals).
+// own counters (logins, refreshes, key fetches, token cache, refusals),
+// read as numbers through the C ABI.
 
 #ifndef AUTHGATE_PROXY_METRICS_H_
 #define AUTHGATE_PROXY_METRICS_H_
@@ -20,9 +21,19 @@
 #include <utility>
 #include <vector>
 
+#include "authgate/authgate.h"
+
 namespace authgate_cli {
 
 enum class UpstreamError { kConnect = 0, kTimeout = 1, kReset = 2 };
+
+// EngineCounters are the engine's own counters as /metrics shows them.
+struct EngineCounters {
+  // AUTHGATE_COUNTERS_ENGINE by name ("logins_started", ...).
+  std::map<std::string, uint64_t> counters;
+  // Refusals by reason name, only the reasons that occurred.
+  std::vector<std::pair<std::string, uint64_t>> refusals;
+};
 
 class Metrics {
  public:
@@ -39,9 +50,8 @@ class Metrics {
   }
   void ConnectionClosed() { connections_active_.fetch_sub(1, std::memory_order_relaxed); }
 
-  // Render returns the exposition text; `engine_stats_json` is
-  // authgate_engine_stats_json()'s document.
-  std::string Render(std::string_view engine_stats_json, bool ready) const;
+  // Render returns the exposition text, with the engine's counters.
+  std::string Render(const EngineCounters& engine, bool ready) const;
 
   static constexpr std::array<double, 14> kBuckets = {
       0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
@@ -67,10 +77,12 @@ class Metrics {
   std::atomic<int64_t> connections_active_{0};
 };
 
-// EngineKeyErrors reads the "key_errors" member of the engine's stats
-// document: each `jwt` provider whose last key fetch failed, with the error.
-std::vector<std::pair<std::string, std::string>> EngineKeyErrors(
-    std::string_view engine_stats_json);
+// ReadEngineCounters reads `engine`'s counters through the C ABI.
+EngineCounters ReadEngineCounters(const authgate_engine* engine);
+
+// ReadKeyErrors names each `jwt` provider of `engine` whose last key fetch
+// failed, with that fetch's error.
+std::vector<std::pair<std::string, std::string>> ReadKeyErrors(const authgate_engine* engine);
 
 }  // namespace authgate_cli
 

@@ -57,17 +57,23 @@ extern "C" {
  * major * 10000 + minor * 100 + patch. Compare it with authgate_version_num()
  * to detect a library older than the header. */
 #define AUTHGATE_VERSION_MAJOR 0
-#define AUTHGATE_VERSION_MINOR 1
+#define AUTHGATE_VERSION_MINOR 2
 #define AUTHGATE_VERSION_PATCH 0
-#define AUTHGATE_VERSION_NUM 100
+#define AUTHGATE_VERSION_NUM 200
 
-/* authgate_version returns the library version as text ("0.1.0"). The string
+/* authgate_version returns the library version as text ("0.2.0"). The string
  * is static: never free it. */
 AUTHGATE_API const char *authgate_version(void);
 
 /* authgate_version_num returns the library version as AUTHGATE_VERSION_NUM
  * encodes it. */
 AUTHGATE_API uint32_t authgate_version_num(void);
+
+/* Binary compatibility: until 1.0, each minor version may change signatures
+ * (the shared library's SONAME is libauthgate.so.MAJOR.MINOR); from 1.0 on,
+ * only a major version does. A host loading the library at run time (the
+ * Python and Go bindings) compares authgate_version_num() / 100 with the
+ * AUTHGATE_VERSION_NUM / 100 it was written for and refuses another one. */
 
 /* ------------------------------------------------------------------------ */
 /* Status and reasons                                                        */
@@ -94,7 +100,10 @@ typedef enum authgate_status {
   /* A bug in authgate; the message says where. */
   AUTHGATE_INTERNAL = 8,
   /* The outcome will be delivered later through a callback. */
-  AUTHGATE_PENDING = 9
+  AUTHGATE_PENDING = 9,
+  /* The handle was freed before an asynchronous outcome was known. The
+   * callback still runs, once, with this status. */
+  AUTHGATE_CANCELLED = 10
 } authgate_status;
 
 /* authgate_status_name returns the stable snake_case name of `status` ("ok",
@@ -201,6 +210,15 @@ AUTHGATE_API const char *authgate_error_message(const authgate_error *error);
 
 /* authgate_error_free releases `error`. NULL is a no-op. */
 AUTHGATE_API void authgate_error_free(authgate_error *error);
+
+/* authgate_global_init runs the library's one-time global set-up (libcurl's
+ * curl_global_init and OpenSSL's initialisation) now, on the calling thread.
+ * Optional: the library initialises itself on first use when it is never
+ * called. A host that must control when that happens (curl_global_init is
+ * not thread-safe with some TLS back-ends, or the host initialises libcurl
+ * itself) calls it once from its main thread before starting other threads.
+ * Idempotent and thread-safe: later calls return the first call's status. */
+AUTHGATE_API authgate_status authgate_global_init(authgate_error **error);
 
 /* ------------------------------------------------------------------------ */
 /* JWT verifier                                                              */
@@ -373,18 +391,32 @@ AUTHGATE_API const char *authgate_result_key_id(const authgate_result *result);
  * text, borrowed from `result`, and *out_len its length. The text is NOT
  * NUL-terminated and may hold NUL bytes: always use *out_len. Returns
  * AUTHGATE_NOT_FOUND when the claim is absent and AUTHGATE_WRONG_TYPE when it
- * is not a string. */
+ * is not a string. The claim getters set *error like every fallible call. */
 AUTHGATE_API authgate_status authgate_result_claim_string(const char **out_value,
                                                           size_t *out_len,
                                                           const authgate_result *result,
-                                                          const char *name, size_t name_len);
+                                                          const char *name, size_t name_len,
+                                                          authgate_error **error);
 
 /* authgate_result_claim_number looks up the top-level claim `name` and, when
- * it is a JSON number, stores it in *out_value. Returns AUTHGATE_NOT_FOUND or
- * AUTHGATE_WRONG_TYPE as authgate_result_claim_string() does. */
+ * it is a JSON number, stores it in *out_value (as a double: integers above
+ * 2^53 lose precision, see authgate_result_claim_int64()). Returns
+ * AUTHGATE_NOT_FOUND or AUTHGATE_WRONG_TYPE as authgate_result_claim_string()
+ * does. */
 AUTHGATE_API authgate_status authgate_result_claim_number(double *out_value,
                                                           const authgate_result *result,
-                                                          const char *name, size_t name_len);
+                                                          const char *name, size_t name_len,
+                                                          authgate_error **error);
+
+/* authgate_result_claim_int64 looks up the top-level claim `name` and, when
+ * it is a JSON number written as an integer (no fraction, no exponent) within
+ * the range of int64_t, stores it exactly in *out_value. Returns
+ * AUTHGATE_NOT_FOUND when the claim is absent and AUTHGATE_WRONG_TYPE for
+ * any other value (a string, 1.5, 1e3, 2^63). */
+AUTHGATE_API authgate_status authgate_result_claim_int64(int64_t *out_value,
+                                                         const authgate_result *result,
+                                                         const char *name, size_t name_len,
+                                                         authgate_error **error);
 
 /* authgate_result_claim_json looks up the top-level claim `name` and returns
  * its value (of any type) as JSON text, exactly as it appears in the token,
@@ -393,7 +425,8 @@ AUTHGATE_API authgate_status authgate_result_claim_number(double *out_value,
  * AUTHGATE_NOT_FOUND when the claim is absent. */
 AUTHGATE_API authgate_status authgate_result_claim_json(char **out_json, size_t *out_len,
                                                         const authgate_result *result,
-                                                        const char *name, size_t name_len);
+                                                        const char *name, size_t name_len,
+                                                        authgate_error **error);
 
 /* authgate_result_subject returns the `sub` claim, NUL-terminated and
  * borrowed from `result`, or NULL when the token has none. */
@@ -457,9 +490,10 @@ AUTHGATE_API authgate_status authgate_engine_new(authgate_engine **out_engine, c
  * get their callback (a 503 decision) before it returns. NULL is a no-op. */
 AUTHGATE_API void authgate_engine_free(authgate_engine *engine);
 
-/* authgate_engine_ready returns 1 when the provider metadata and every key
- * source are loaded, else 0. Never blocks. */
-AUTHGATE_API int authgate_engine_ready(const authgate_engine *engine);
+/* authgate_engine_ready sets *out_ready to 1 when the provider metadata and
+ * every key source are loaded, else to 0. Never blocks. */
+AUTHGATE_API authgate_status authgate_engine_ready(int *out_ready, const authgate_engine *engine,
+                                                   authgate_error **error);
 
 /* authgate_engine_wait_ready blocks until the engine is ready or `timeout_ms`
  * passes (AUTHGATE_TIMEOUT). */
@@ -473,16 +507,16 @@ AUTHGATE_API authgate_status authgate_engine_wait_ready(const authgate_engine *e
 AUTHGATE_API size_t authgate_engine_warning_count(const authgate_engine *engine);
 AUTHGATE_API const char *authgate_engine_warning(const authgate_engine *engine, size_t index);
 
-/* authgate_engine_stats_json returns counters as a JSON object: decisions by
- * outcome, refusals by reason, logins started/completed/failed, refreshes
- * and refresh failures, and over the `jwt` providers key fetches
- * (jwks_fetch_successes/_failures) and token cache hits and misses; and
- * "key_errors", an object naming each `jwt` provider whose last key fetch
- * failed, with that fetch's error as a string. *out_json is owned by the
- * caller (free with authgate_string_free()); `out_len` is optional. */
-AUTHGATE_API authgate_status authgate_engine_stats_json(char **out_json, size_t *out_len,
-                                                        const authgate_engine *engine,
-                                                        authgate_error **error);
+/* authgate_engine_key_error names `jwt` provider number `index` (from 0, in
+ * the configuration's order) in *out_provider and gives the error of its last
+ * key fetch in *out_error: "" when that fetch succeeded, else its cause (a
+ * status, a transport error, or why the document was refused; never a
+ * secret). Both are owned by the caller (authgate_string_free()).
+ * AUTHGATE_NOT_FOUND past the last provider. For logs: the keys fetched
+ * before stay in use while fetches fail. */
+AUTHGATE_API authgate_status authgate_engine_key_error(char **out_provider, char **out_error,
+                                                       const authgate_engine *engine,
+                                                       size_t index, authgate_error **error);
 
 /* authgate_request_field names the parts of a request the host sets. */
 typedef enum authgate_request_field {
@@ -493,9 +527,10 @@ typedef enum authgate_request_field {
   AUTHGATE_REQUEST_CLIENT_ADDRESS = 4  /* the peer's IP address */
 } authgate_request_field;
 
-/* authgate_request_new returns an empty request owned by the caller (free it
- * with authgate_request_free()), or NULL when out of memory. */
-AUTHGATE_API authgate_request *authgate_request_new(void);
+/* authgate_request_new sets *out_request to an empty request owned by the
+ * caller (free it with authgate_request_free()). */
+AUTHGATE_API authgate_status authgate_request_new(authgate_request **out_request,
+                                                  authgate_error **error);
 
 /* authgate_request_free releases `request`. NULL is a no-op. */
 AUTHGATE_API void authgate_request_free(authgate_request *request);
@@ -504,13 +539,14 @@ AUTHGATE_API void authgate_request_free(authgate_request *request);
  * AUTHGATE_INVALID_ARGUMENT for an unknown field. */
 AUTHGATE_API authgate_status authgate_request_set(authgate_request *request,
                                                   authgate_request_field field, const char *value,
-                                                  size_t len);
+                                                  size_t len, authgate_error **error);
 
 /* authgate_request_add_header appends a header (both copied); repeated
  * headers are added once each, in arrival order. */
 AUTHGATE_API authgate_status authgate_request_add_header(authgate_request *request,
                                                          const char *name, size_t name_len,
-                                                         const char *value, size_t value_len);
+                                                         const char *value, size_t value_len,
+                                                         authgate_error **error);
 
 /* authgate_engine_evaluate decides about `request`, waiting for a token
  * exchange, refresh or key refetch up to the configured `evaluate_timeout`
@@ -522,11 +558,16 @@ AUTHGATE_API authgate_status authgate_engine_evaluate(authgate_decision **out_de
                                                       const authgate_request *request,
                                                       authgate_error **error);
 
-/* authgate_decision_callback receives a decision that needed the network.
- * It runs on a library thread (the HTTP or timer thread): return quickly and
- * never call authgate_engine_free() from it. `decision` is owned by the
- * callee (authgate_decision_free()). */
-typedef void (*authgate_decision_callback)(authgate_decision *decision, void *userdata);
+/* authgate_decision_callback receives the outcome of an evaluation that
+ * needed the network:
+ *   AUTHGATE_OK             `decision` is owned by the callee
+ *                           (authgate_decision_free());
+ *   AUTHGATE_CANCELLED      `decision` is NULL: the engine was freed first;
+ *   AUTHGATE_OUT_OF_MEMORY  `decision` is NULL.
+ * It runs on a library thread: return quickly and never call
+ * authgate_engine_free() from it. */
+typedef void (*authgate_decision_callback)(authgate_status status, authgate_decision *decision,
+                                           void *userdata);
 
 /* authgate_engine_evaluate_async never blocks. When the decision is known
  * before it returns (no network step was needed, or the step already
@@ -597,7 +638,8 @@ AUTHGATE_API authgate_status authgate_decision_header(const authgate_decision *d
                                                       authgate_header_list list, size_t index,
                                                       const char **out_name, size_t *out_name_len,
                                                       const char **out_value,
-                                                      size_t *out_value_len);
+                                                      size_t *out_value_len,
+                                                      authgate_error **error);
 
 /* For logs and metrics: why a request was refused (AUTHGATE_REASON_NONE
  * when allowed), a detail fit for a log (never a token or secret), the rule
@@ -609,6 +651,54 @@ AUTHGATE_API const char *authgate_decision_detail(const authgate_decision *decis
                                                   size_t *out_len);
 AUTHGATE_API const char *authgate_decision_rule(const authgate_decision *decision);
 AUTHGATE_API const char *authgate_decision_outcome(const authgate_decision *decision);
+
+/* ------------------------------------------------------------------------ */
+/* Counters                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* authgate_counter_set selects a set of monotonic counters. Sets only grow,
+ * by appending counters, so a host built for an older version reads a prefix
+ * of the same counters. */
+typedef enum authgate_counter_set {
+  /* An engine's decisions by outcome: allowed, login_redirect, logged_in,
+   * signed_out, unauthorized, forbidden, bad_request, unavailable. */
+  AUTHGATE_COUNTERS_OUTCOMES = 0,
+  /* An engine's refusals by authgate_reason: counter i is reason number i
+   * (counter 0, "none", stays 0). */
+  AUTHGATE_COUNTERS_REASONS = 1,
+  /* An engine's logins and refreshes, and over its `jwt` providers the key
+   * fetches and the verified-token cache: logins_started, logins_completed,
+   * logins_failed, refreshes, refresh_failures, jwks_fetch_successes,
+   * jwks_fetch_failures, token_cache_hits, token_cache_misses. */
+  AUTHGATE_COUNTERS_ENGINE = 2,
+  /* A verifier's keys and fetches over its key sources, and its token cache:
+   * keys (a gauge: keys held now), jwks_fetch_successes, jwks_fetch_failures,
+   * token_cache_entries (a gauge), token_cache_hits, token_cache_misses. */
+  AUTHGATE_COUNTERS_VERIFIER = 3
+} authgate_counter_set;
+
+/* authgate_counter_name returns the stable snake_case name of counter `index`
+ * of `set` (static), or NULL past the end of the set. */
+AUTHGATE_API const char *authgate_counter_name(authgate_counter_set set, size_t index);
+
+/* authgate_engine_counters writes the first min(`capacity`, N) counters of
+ * `set` (AUTHGATE_COUNTERS_OUTCOMES, _REASONS or _ENGINE) to `out_values` and
+ * N, the number of counters of the set in this library, to *out_count.
+ * `out_values` may be NULL when `capacity` is 0, to learn N. Lock-free: the
+ * counters are read one by one, not as one snapshot. */
+AUTHGATE_API authgate_status authgate_engine_counters(uint64_t *out_values, size_t capacity,
+                                                      size_t *out_count,
+                                                      const authgate_engine *engine,
+                                                      authgate_counter_set set,
+                                                      authgate_error **error);
+
+/* authgate_verifier_counters is authgate_engine_counters() for a verifier
+ * and the set AUTHGATE_COUNTERS_VERIFIER. */
+AUTHGATE_API authgate_status authgate_verifier_counters(uint64_t *out_values, size_t capacity,
+                                                        size_t *out_count,
+                                                        const authgate_verifier *verifier,
+                                                        authgate_counter_set set,
+                                                        authgate_error **error);
 
 /* ------------------------------------------------------------------------ */
 /* Signed cookies                                                            */

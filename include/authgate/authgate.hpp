@@ -92,6 +92,25 @@ std::string OwnedString(Call call) {
   return std::string(text, len);
 }
 
+// ReadCounters runs `call(values, capacity, &count, &error)`, a C counters
+// call, twice if needed: first with room for the counters this header knows
+// of, again when the library has more.
+template <typename Call>
+std::vector<uint64_t> ReadCounters(Call call) {
+  std::vector<uint64_t> values(64);
+  size_t count = 0;
+  for (;;) {
+    authgate_error* raw_error = nullptr;
+    authgate_status status = call(values.data(), values.size(), &count, &raw_error);
+    ErrorPtr error(raw_error);
+    if (status != AUTHGATE_OK) throw Error(status, MessageOf(error));
+    if (count <= values.size()) break;
+    values.resize(count);
+  }
+  values.resize(count);
+  return values;
+}
+
 }  // namespace internal
 
 // Result is a verified token's header and claims; empty when default-made.
@@ -133,15 +152,25 @@ class Result {
   std::optional<std::string_view> claim_string(std::string_view name) const {
     const char* value = nullptr;
     size_t len = 0;
-    if (authgate_result_claim_string(&value, &len, result_.get(), name.data(), name.size()) !=
-        AUTHGATE_OK) {
+    if (authgate_result_claim_string(&value, &len, result_.get(), name.data(), name.size(),
+                                     nullptr) != AUTHGATE_OK) {
       return std::nullopt;
     }
     return std::string_view(value, len);
   }
   std::optional<double> claim_number(std::string_view name) const {
     double value = 0;
-    if (authgate_result_claim_number(&value, result_.get(), name.data(), name.size()) !=
+    if (authgate_result_claim_number(&value, result_.get(), name.data(), name.size(),
+                                     nullptr) != AUTHGATE_OK) {
+      return std::nullopt;
+    }
+    return value;
+  }
+  // claim_int64 is a top-level integer claim, exact, or nullopt (absent, not
+  // an integer, or outside int64).
+  std::optional<int64_t> claim_int64(std::string_view name) const {
+    int64_t value = 0;
+    if (authgate_result_claim_int64(&value, result_.get(), name.data(), name.size(), nullptr) !=
         AUTHGATE_OK) {
       return std::nullopt;
     }
@@ -151,8 +180,8 @@ class Result {
   std::optional<std::string> claim_json(std::string_view name) const {
     char* json = nullptr;
     size_t len = 0;
-    if (authgate_result_claim_json(&json, &len, result_.get(), name.data(), name.size()) !=
-        AUTHGATE_OK) {
+    if (authgate_result_claim_json(&json, &len, result_.get(), name.data(), name.size(),
+                                   nullptr) != AUTHGATE_OK) {
       return std::nullopt;
     }
     std::unique_ptr<char, internal::StringDeleter> owned(json);
@@ -225,6 +254,15 @@ class Verifier {
     });
   }
 
+  // Counters returns AUTHGATE_COUNTERS_VERIFIER (authgate_verifier_counters()).
+  std::vector<uint64_t> Counters() const {
+    return internal::ReadCounters([&](uint64_t* values, size_t capacity, size_t* count,
+                                      authgate_error** error) {
+      return authgate_verifier_counters(values, capacity, count, verifier_.get(),
+                                        AUTHGATE_COUNTERS_VERIFIER, error);
+    });
+  }
+
   std::vector<std::string> warnings() const {
     std::vector<std::string> out;
     for (size_t i = 0; i < authgate_verifier_warning_count(verifier_.get()); ++i) {
@@ -285,11 +323,17 @@ inline Verdict DecodeUnverified(std::string_view token, DecodedToken* out) {
 // what it keeps, so a Request may be reused once the call returns.
 class Request {
  public:
-  Request() : request_(authgate_request_new()) {
-    if (!request_) throw Error(AUTHGATE_OUT_OF_MEMORY, "out of memory");
+  Request() {
+    authgate_request* request = nullptr;
+    authgate_error* raw_error = nullptr;
+    authgate_status status = authgate_request_new(&request, &raw_error);
+    Check(status, raw_error);
+    request_.reset(request);
   }
   Request& Set(authgate_request_field field, std::string_view value) {
-    Check(authgate_request_set(request_.get(), field, value.data(), value.size()));
+    authgate_error* raw_error = nullptr;
+    Check(authgate_request_set(request_.get(), field, value.data(), value.size(), &raw_error),
+          raw_error);
     return *this;
   }
   Request& Method(std::string_view v) { return Set(AUTHGATE_REQUEST_METHOD, v); }
@@ -298,15 +342,18 @@ class Request {
   Request& Target(std::string_view v) { return Set(AUTHGATE_REQUEST_TARGET, v); }
   Request& ClientAddress(std::string_view v) { return Set(AUTHGATE_REQUEST_CLIENT_ADDRESS, v); }
   Request& AddHeader(std::string_view name, std::string_view value) {
+    authgate_error* raw_error = nullptr;
     Check(authgate_request_add_header(request_.get(), name.data(), name.size(), value.data(),
-                                      value.size()));
+                                      value.size(), &raw_error),
+          raw_error);
     return *this;
   }
   const authgate_request* get() const { return request_.get(); }
 
  private:
-  static void Check(authgate_status status) {
-    if (status != AUTHGATE_OK) throw Error(status, authgate_status_name(status));
+  static void Check(authgate_status status, authgate_error* raw_error) {
+    internal::ErrorPtr error(raw_error);
+    if (status != AUTHGATE_OK) throw Error(status, internal::MessageOf(error));
   }
   std::unique_ptr<authgate_request, internal::RequestDeleter> request_;
 };
@@ -337,8 +384,8 @@ class Decision {
     for (size_t i = 0; i < count; ++i) {
       const char *name = nullptr, *value = nullptr;
       size_t name_len = 0, value_len = 0;
-      if (authgate_decision_header(get(), list, i, &name, &name_len, &value, &value_len) ==
-          AUTHGATE_OK) {
+      if (authgate_decision_header(get(), list, i, &name, &name_len, &value, &value_len,
+                                   nullptr) == AUTHGATE_OK) {
         out.emplace_back(std::string_view(name, name_len), std::string_view(value, value_len));
       }
     }
@@ -385,7 +432,7 @@ class Engine {
   }
 
   // EvaluateAsync returns the decision when it is known at once; otherwise
-  // nullopt, and `callback(decision, userdata)` runs later on a library
+  // nullopt, and `callback(status, decision, userdata)` runs later on a library
   // thread (the C callback owns the decision: wrap it in a Decision).
   std::optional<Decision> EvaluateAsync(const Request& request,
                                         authgate_decision_callback callback,
@@ -400,13 +447,19 @@ class Engine {
     return Decision(decision);
   }
 
-  bool Ready() const { return authgate_engine_ready(engine_.get()) == 1; }
+  bool Ready() const {
+    int ready = 0;
+    return authgate_engine_ready(&ready, engine_.get(), nullptr) == AUTHGATE_OK && ready == 1;
+  }
   bool WaitReady(uint32_t timeout_ms) const {
     return authgate_engine_wait_ready(engine_.get(), timeout_ms, nullptr) == AUTHGATE_OK;
   }
-  std::string StatsJson() const {
-    return internal::OwnedString([&](char** json, size_t* len, authgate_error** error) {
-      return authgate_engine_stats_json(json, len, engine_.get(), error);
+  // Counters returns counter set `set` (authgate_engine_counters());
+  // authgate_counter_name(set, i) names value i.
+  std::vector<uint64_t> Counters(authgate_counter_set set) const {
+    return internal::ReadCounters([&](uint64_t* values, size_t capacity, size_t* count,
+                                      authgate_error** error) {
+      return authgate_engine_counters(values, capacity, count, engine_.get(), set, error);
     });
   }
   std::vector<std::string> warnings() const {

@@ -483,14 +483,24 @@ EngineStats Engine::Stats() const {
       KeySourceStats source = keys.keys->Stats();
       stats.jwks_fetch_successes += source.fetch_successes;
       stats.jwks_fetch_failures += source.fetch_failures;
-      if (!source.last_error.empty()) {
-        stats.key_errors.emplace_back(provider.config->name, std::move(source.last_error));
-      }
     }
     stats.token_cache_hits += provider.verifier->cache().hits();
     stats.token_cache_misses += provider.verifier->cache().misses();
   }
   return stats;
+}
+
+std::optional<std::pair<std::string, std::string>> Engine::KeyError(size_t index) const {
+  if (index >= impl_->providers.size()) return std::nullopt;
+  const Impl::Provider& provider = impl_->providers[index];
+  std::string error;
+  for (const KeyProvider& keys : provider.verifier->providers()) {
+    std::string last = keys.keys->Stats().last_error;
+    if (last.empty()) continue;
+    if (!error.empty()) error += "; ";
+    error += last;
+  }
+  return std::make_pair(provider.config->name, std::move(error));
 }
 
 const std::vector<std::string>& Engine::warnings() const { return impl_->config.warnings; }

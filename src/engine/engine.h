@@ -38,6 +38,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -76,9 +77,6 @@ struct EngineStats {
   uint64_t jwks_fetch_failures = 0;
   uint64_t token_cache_hits = 0;
   uint64_t token_cache_misses = 0;
-  // The `jwt` providers whose last key fetch failed, with its error (no
-  // secret: a status, a transport error, or why the document was refused).
-  std::vector<std::pair<std::string, std::string>> key_errors;
 };
 
 class Engine {
@@ -106,6 +104,13 @@ class Engine {
   bool Ready() const;
 
   EngineStats Stats() const;
+
+  // KeyError names `jwt` provider number `index` (configuration order) and
+  // gives the error of its last key fetch: "" when it succeeded, else no
+  // secret, only a status, a transport error, or why the document was
+  // refused (the errors of a provider's several sources joined by "; ").
+  // nullopt past the last provider.
+  std::optional<std::pair<std::string, std::string>> KeyError(size_t index) const;
   // Warnings about the configuration (e.g. cookies without Secure).
   const std::vector<std::string>& warnings() const;
 

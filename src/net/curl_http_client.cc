@@ -20,12 +20,6 @@
 namespace authgate {
 namespace {
 
-// curl_global_init is not thread-safe before 7.84; run it once.
-void GlobalInitOnce() {
-  static const bool initialised = [] { return curl_global_init(CURL_GLOBAL_DEFAULT) == 0; }();
-  (void)initialised;
-}
-
 long Millis(absl::Duration d) { return static_cast<long>(absl::ToInt64Milliseconds(d)); }
 
 struct Transfer {
@@ -80,7 +74,9 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
 class CurlHttpClient final : public HttpClient {
  public:
   explicit CurlHttpClient(HttpClientOptions options) : options_(std::move(options)) {
-    GlobalInitOnce();
+    // A failed global init leaves curl unusable; each transfer then fails
+    // with curl's own error, which is what a caller sees.
+    (void)InitHttpGlobally();
     multi_ = curl_multi_init();
     thread_ = std::thread([this] { Run(); });
   }
@@ -251,6 +247,16 @@ std::optional<std::string_view> HttpResponse::Header(std::string_view name) cons
 }
 
 std::string_view UserAgent() { return "authgate/" AUTHGATE_VERSION_TEXT; }
+
+absl::Status InitHttpGlobally() {
+  // curl_global_init is not thread-safe before curl 7.84: a function-local
+  // static runs it exactly once, and every later call reports its result.
+  static const CURLcode code = curl_global_init(CURL_GLOBAL_DEFAULT);
+  if (code != CURLE_OK) {
+    return absl::InternalError(StrCat("curl_global_init failed: ", curl_easy_strerror(code)));
+  }
+  return absl::OkStatus();
+}
 
 std::unique_ptr<HttpClient> NewCurlHttpClient(HttpClientOptions options) {
   return std::make_unique<CurlHttpClient>(std::move(options));

@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
@@ -78,6 +79,12 @@ class HttpClient {
 // NewCurlHttpClient returns the libcurl client: one thread driving every
 // transfer of this client. Destroying it cancels what is in flight.
 std::unique_ptr<HttpClient> NewCurlHttpClient(HttpClientOptions options);
+
+// InitHttpGlobally runs libcurl's global initialisation (which also
+// initialises its TLS library) once per process; later calls return the
+// first call's result. Every HTTP client calls it; hosts may call it earlier
+// through authgate_global_init() to choose the thread and the moment.
+absl::Status InitHttpGlobally();
 
 // UserAgent is "authgate/<version>".
 std::string_view UserAgent();

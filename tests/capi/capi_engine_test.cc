@@ -53,13 +53,15 @@ EnginePtr NewEngine(const std::string& config, std::string* message = nullptr) {
 RequestPtr NewRequest(const std::string& target,
                       const std::vector<std::pair<std::string, std::string>>& headers,
                       const std::string& authority = "127.0.0.1:8000") {
-  RequestPtr r(authgate_request_new());
-  authgate_request_set(r.get(), AUTHGATE_REQUEST_METHOD, "GET", 3);
-  authgate_request_set(r.get(), AUTHGATE_REQUEST_SCHEME, "http", 4);
-  authgate_request_set(r.get(), AUTHGATE_REQUEST_AUTHORITY, authority.data(), authority.size());
-  authgate_request_set(r.get(), AUTHGATE_REQUEST_TARGET, target.data(), target.size());
+  authgate_request* raw = nullptr;
+  EXPECT_EQ(authgate_request_new(&raw, nullptr), AUTHGATE_OK);
+  RequestPtr r(raw);
+  authgate_request_set(r.get(), AUTHGATE_REQUEST_METHOD, "GET", 3, nullptr);
+  authgate_request_set(r.get(), AUTHGATE_REQUEST_SCHEME, "http", 4, nullptr);
+  authgate_request_set(r.get(), AUTHGATE_REQUEST_AUTHORITY, authority.data(), authority.size(), nullptr);
+  authgate_request_set(r.get(), AUTHGATE_REQUEST_TARGET, target.data(), target.size(), nullptr);
   for (const auto& [name, value] : headers) {
-    authgate_request_add_header(r.get(), name.data(), name.size(), value.data(), value.size());
+    authgate_request_add_header(r.get(), name.data(), name.size(), value.data(), value.size(), nullptr);
   }
   return r;
 }
@@ -75,7 +77,7 @@ std::multimap<std::string, std::string> Headers(const authgate_decision* d,
   std::multimap<std::string, std::string> out;
   for (size_t i = 0; i < authgate_decision_header_count(d, list); ++i) {
     const char *name = nullptr, *value = nullptr;
-    EXPECT_EQ(authgate_decision_header(d, list, i, &name, nullptr, &value, nullptr), AUTHGATE_OK);
+    EXPECT_EQ(authgate_decision_header(d, list, i, &name, nullptr, &value, nullptr, nullptr), AUTHGATE_OK);
     out.emplace(name, value);
   }
   return out;
@@ -133,7 +135,9 @@ TEST(CapiEngine, BearerDecisionsAndTheirHeaders) {
                 {"match": {"prefix": "/api"}, "requires": {"jwt": ["local"]}}]})";
   EnginePtr engine = NewEngine(config);
   ASSERT_NE(engine, nullptr);
-  EXPECT_EQ(authgate_engine_ready(engine.get()), 1);
+  int ready = 0;
+  EXPECT_EQ(authgate_engine_ready(&ready, engine.get(), nullptr), AUTHGATE_OK);
+  EXPECT_EQ(ready, 1);
   std::string token = SignToken(key, "ES256", R"({"alg":"ES256","kid":"k1"})",
                                 R"({"iss":"https://issuer.test","aud":"api","sub":"svc",)"
                                 R"("exp":4102444800})");
@@ -167,25 +171,115 @@ TEST(CapiEngine, BearerDecisionsAndTheirHeaders) {
 
   const char* name = nullptr;
   EXPECT_EQ(authgate_decision_header(missing.get(), AUTHGATE_HEADERS_RESPONSE, 99, &name, nullptr,
-                                     nullptr, nullptr),
+                                     nullptr, nullptr, nullptr),
             AUTHGATE_NOT_FOUND);
 
   // Decided at once: no network step.
   authgate_decision* now = nullptr;
   EXPECT_EQ(authgate_engine_evaluate_async(
                 &now, engine.get(), NewRequest("/public", {}).get(),
-                [](authgate_decision* d, void*) { authgate_decision_free(d); }, nullptr, nullptr),
+                [](authgate_status, authgate_decision* d, void*) { authgate_decision_free(d); },
+                nullptr, nullptr),
             AUTHGATE_OK);
   ASSERT_NE(now, nullptr);
   EXPECT_EQ(authgate_decision_action(now), AUTHGATE_ACTION_ALLOW);
   EXPECT_STREQ(authgate_decision_claims_json(now, nullptr), "");  // a public route: no identity
   authgate_decision_free(now);
 
-  char* stats = nullptr;
-  ASSERT_EQ(authgate_engine_stats_json(&stats, nullptr, engine.get(), nullptr), AUTHGATE_OK);
-  EXPECT_THAT(std::string(stats), HasSubstr("\"token_missing\":1"));
-  EXPECT_THAT(std::string(stats), HasSubstr("\"allowed\":2"));
-  authgate_string_free(stats);
+  // The counters, as numbers: two allowed, one token_missing.
+  uint64_t outcomes[16] = {};
+  size_t count = 0;
+  ASSERT_EQ(authgate_engine_counters(outcomes, 16, &count, engine.get(),
+                                     AUTHGATE_COUNTERS_OUTCOMES, nullptr),
+            AUTHGATE_OK);
+  ASSERT_EQ(count, 8u);
+  EXPECT_STREQ(authgate_counter_name(AUTHGATE_COUNTERS_OUTCOMES, 0), "allowed");
+  EXPECT_EQ(outcomes[0], 2u);
+  EXPECT_STREQ(authgate_counter_name(AUTHGATE_COUNTERS_OUTCOMES, 4), "unauthorized");
+  EXPECT_EQ(outcomes[4], 1u);
+  EXPECT_EQ(authgate_counter_name(AUTHGATE_COUNTERS_OUTCOMES, 8), nullptr);
+  uint64_t reasons[64] = {};
+  ASSERT_EQ(authgate_engine_counters(reasons, 64, &count, engine.get(), AUTHGATE_COUNTERS_REASONS,
+                                     nullptr),
+            AUTHGATE_OK);
+  EXPECT_EQ(count, static_cast<size_t>(AUTHGATE_REASON_RATE_LIMITED) + 1);
+  EXPECT_EQ(reasons[AUTHGATE_REASON_TOKEN_MISSING], 1u);
+  EXPECT_STREQ(authgate_counter_name(AUTHGATE_COUNTERS_REASONS, AUTHGATE_REASON_TOKEN_MISSING),
+               "token_missing");
+  uint64_t sum = 0;
+  for (size_t i = 0; i < count; ++i) sum += reasons[i];
+  EXPECT_EQ(sum, 1u);
+  // A smaller buffer gets a prefix, and the full size.
+  uint64_t two[2] = {7, 7};
+  ASSERT_EQ(authgate_engine_counters(two, 2, &count, engine.get(), AUTHGATE_COUNTERS_OUTCOMES,
+                                     nullptr),
+            AUTHGATE_OK);
+  EXPECT_EQ(count, 8u);
+  EXPECT_EQ(two[0], 2u);
+  ASSERT_EQ(authgate_engine_counters(nullptr, 0, &count, engine.get(), AUTHGATE_COUNTERS_ENGINE,
+                                     nullptr),
+            AUTHGATE_OK);
+  EXPECT_EQ(count, 9u);
+  for (size_t i = 0; i < count; ++i) {
+    EXPECT_NE(authgate_counter_name(AUTHGATE_COUNTERS_ENGINE, i), nullptr) << i;
+  }
+  EXPECT_EQ(authgate_counter_name(AUTHGATE_COUNTERS_ENGINE, count), nullptr);
+  authgate_error* error = nullptr;
+  EXPECT_EQ(authgate_engine_counters(outcomes, 16, &count, engine.get(),
+                                     AUTHGATE_COUNTERS_VERIFIER, &error),
+            AUTHGATE_INVALID_ARGUMENT);
+  EXPECT_THAT(authgate_error_message(error), HasSubstr("not a counter set of an engine"));
+  authgate_error_free(error);
+
+  // The local key set never fails to load: provider 0 has no key error.
+  char* provider = nullptr;
+  char* key_error = nullptr;
+  ASSERT_EQ(authgate_engine_key_error(&provider, &key_error, engine.get(), 0, nullptr),
+            AUTHGATE_OK);
+  EXPECT_STREQ(provider, "local");
+  EXPECT_STREQ(key_error, "");
+  authgate_string_free(provider);
+  authgate_string_free(key_error);
+  EXPECT_EQ(authgate_engine_key_error(&provider, &key_error, engine.get(), 1, nullptr),
+            AUTHGATE_NOT_FOUND);
+  EXPECT_EQ(provider, nullptr);
+  EXPECT_EQ(key_error, nullptr);
+}
+
+// The request and decision calls report misuse through the error
+// out-parameter like every other call.
+TEST(CapiEngine, RequestAndDecisionCallsReportErrors) {
+  authgate_error* error = nullptr;
+  EXPECT_EQ(authgate_request_new(nullptr, &error), AUTHGATE_INVALID_ARGUMENT);
+  ASSERT_NE(error, nullptr);
+  EXPECT_THAT(authgate_error_message(error), HasSubstr("out_request"));
+  authgate_error_free(error);
+
+  authgate_request* request = nullptr;
+  ASSERT_EQ(authgate_request_new(&request, &error), AUTHGATE_OK);
+  EXPECT_EQ(error, nullptr);
+  RequestPtr owned(request);
+  EXPECT_EQ(authgate_request_set(request, static_cast<authgate_request_field>(99), "x", 1, &error),
+            AUTHGATE_INVALID_ARGUMENT);
+  EXPECT_THAT(authgate_error_message(error), HasSubstr("unknown request field"));
+  authgate_error_free(error);
+  EXPECT_EQ(authgate_request_set(request, AUTHGATE_REQUEST_METHOD, nullptr, 3, &error),
+            AUTHGATE_INVALID_ARGUMENT);
+  authgate_error_free(error);
+  EXPECT_EQ(authgate_request_add_header(nullptr, "a", 1, "b", 1, &error),
+            AUTHGATE_INVALID_ARGUMENT);
+  authgate_error_free(error);
+  EXPECT_EQ(authgate_request_add_header(request, "a", 1, "b", 1, &error), AUTHGATE_OK);
+  EXPECT_EQ(error, nullptr);
+
+  EXPECT_EQ(authgate_decision_header(nullptr, AUTHGATE_HEADERS_SET, 0, nullptr, nullptr, nullptr,
+                                     nullptr, &error),
+            AUTHGATE_INVALID_ARGUMENT);
+  authgate_error_free(error);
+  int ready = 5;
+  EXPECT_EQ(authgate_engine_ready(&ready, nullptr, &error), AUTHGATE_INVALID_ARGUMENT);
+  EXPECT_EQ(ready, 5);
+  authgate_error_free(error);
 }
 
 // A provider on loopback: discovery, JWKS and a token endpoint that hands

@@ -13,11 +13,13 @@
 #include <atomic>
 #include <cstdint>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "support/token_factory.h"
 
@@ -27,6 +29,7 @@ using authgate::testing::Base64Url;
 using authgate::testing::Compact;
 using authgate::testing::SignToken;
 using authgate::testing::TestKey;
+using ::testing::HasSubstr;
 
 constexpr int64_t kFarFuture = 4102444800;  // 2100-01-01T00:00:00Z
 constexpr int64_t kNow = 1700000000;        // 2023-11-14T22:13:20Z
@@ -211,7 +214,7 @@ std::string ReasonOf(const Verdict& verdict) {
 
 TEST(capi, VersionText) {
   ASSERT_NE(authgate_version(), nullptr);
-  EXPECT_STREQ(authgate_version(), "0.1.0");
+  EXPECT_STREQ(authgate_version(), "0.2.0");
   EXPECT_EQ(authgate_version(), authgate_version()) << "the string is static";
 }
 
@@ -234,20 +237,40 @@ TEST(capi, StatusNumbersArePinned) {
   EXPECT_EQ(AUTHGATE_NOT_FOUND, 6);
   EXPECT_EQ(AUTHGATE_WRONG_TYPE, 7);
   EXPECT_EQ(AUTHGATE_INTERNAL, 8);
+  EXPECT_EQ(AUTHGATE_PENDING, 9);
+  EXPECT_EQ(AUTHGATE_CANCELLED, 10);
+}
+
+// authgate_global_init may be called any number of times, from any thread,
+// before or after the library initialised itself.
+TEST(capi, GlobalInitIsIdempotent) {
+  authgate_error* error = reinterpret_cast<authgate_error*>(1);
+  EXPECT_EQ(authgate_global_init(&error), AUTHGATE_OK);
+  EXPECT_EQ(error, nullptr);
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&ok] {
+      if (authgate_global_init(nullptr) == AUTHGATE_OK) ok.fetch_add(1);
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 4);
 }
 
 TEST(capi, StatusNames) {
   const char* const expected[] = {"ok",        "rejected",  "invalid_argument",
                                   "invalid_config", "out_of_memory", "timeout",
-                                  "not_found", "wrong_type", "internal", "pending"};
-  for (int i = 0; i <= 9; ++i) {
+                                  "not_found", "wrong_type", "internal", "pending",
+                                  "cancelled"};
+  for (int i = 0; i <= 10; ++i) {
     const char* name = authgate_status_name(static_cast<authgate_status>(i));
     ASSERT_NE(name, nullptr) << i;
     EXPECT_STREQ(name, expected[i]) << i;
   }
-  // Values 10..15 are representable in C++ for this enum; a C caller may pass
+  // Values 11..15 are representable in C++ for this enum; a C caller may pass
   // any int.
-  EXPECT_STREQ(authgate_status_name(static_cast<authgate_status>(10)), "unknown");
+  EXPECT_STREQ(authgate_status_name(static_cast<authgate_status>(11)), "unknown");
   EXPECT_STREQ(authgate_status_name(static_cast<authgate_status>(15)), "unknown");
 }
 
@@ -1024,35 +1047,35 @@ TEST(capi, ResultClaimString) {
 
   const char* value = nullptr;
   size_t len = 0;
-  ASSERT_EQ(authgate_result_claim_string(&value, &len, r, "sub", 3), AUTHGATE_OK);
+  ASSERT_EQ(authgate_result_claim_string(&value, &len, r, "sub", 3, nullptr), AUTHGATE_OK);
   EXPECT_EQ(std::string(value, len), "alice");
 
   // Embedded NUL: the length is what counts.
-  ASSERT_EQ(authgate_result_claim_string(&value, &len, r, "s", 1), AUTHGATE_OK);
+  ASSERT_EQ(authgate_result_claim_string(&value, &len, r, "s", 1, nullptr), AUTHGATE_OK);
   ASSERT_EQ(len, 3u);
   EXPECT_EQ(std::string(value, len), std::string("a\0b", 3));
 
   // Escapes are decoded.
-  ASSERT_EQ(authgate_result_claim_string(&value, &len, r, "esc", 3), AUTHGATE_OK);
+  ASSERT_EQ(authgate_result_claim_string(&value, &len, r, "esc", 3, nullptr), AUTHGATE_OK);
   EXPECT_EQ(std::string(value, len), "line\nq\"\xc3\xa9/");
-  ASSERT_EQ(authgate_result_claim_string(&value, &len, r, "utf8", 4), AUTHGATE_OK);
+  ASSERT_EQ(authgate_result_claim_string(&value, &len, r, "utf8", 4, nullptr), AUTHGATE_OK);
   EXPECT_EQ(std::string(value, len), "\xc3\xa9\xe2\x82\xac");
 
   // The name is (name, name_len): not NUL-terminated, trailing bytes ignored.
-  ASSERT_EQ(authgate_result_claim_string(&value, &len, r, "subXYZ", 3), AUTHGATE_OK);
+  ASSERT_EQ(authgate_result_claim_string(&value, &len, r, "subXYZ", 3, nullptr), AUTHGATE_OK);
   EXPECT_EQ(std::string(value, len), "alice");
 
-  EXPECT_EQ(authgate_result_claim_string(&value, &len, r, "missing", 7), AUTHGATE_NOT_FOUND);
-  EXPECT_EQ(authgate_result_claim_string(&value, &len, r, "su", 2), AUTHGATE_NOT_FOUND);
-  EXPECT_EQ(authgate_result_claim_string(&value, &len, r, "", 0), AUTHGATE_NOT_FOUND);
-  EXPECT_EQ(authgate_result_claim_string(&value, &len, r, nullptr, 0), AUTHGATE_NOT_FOUND);
+  EXPECT_EQ(authgate_result_claim_string(&value, &len, r, "missing", 7, nullptr), AUTHGATE_NOT_FOUND);
+  EXPECT_EQ(authgate_result_claim_string(&value, &len, r, "su", 2, nullptr), AUTHGATE_NOT_FOUND);
+  EXPECT_EQ(authgate_result_claim_string(&value, &len, r, "", 0, nullptr), AUTHGATE_NOT_FOUND);
+  EXPECT_EQ(authgate_result_claim_string(&value, &len, r, nullptr, 0, nullptr), AUTHGATE_NOT_FOUND);
   for (const char* name : {"n", "exp", "obj", "arr", "t", "nul"}) {
-    EXPECT_EQ(authgate_result_claim_string(&value, &len, r, name, std::strlen(name)),
+    EXPECT_EQ(authgate_result_claim_string(&value, &len, r, name, std::strlen(name), nullptr),
               AUTHGATE_WRONG_TYPE)
         << name;
   }
   // Nested members are not top-level claims.
-  EXPECT_EQ(authgate_result_claim_string(&value, &len, r, "c", 1), AUTHGATE_NOT_FOUND);
+  EXPECT_EQ(authgate_result_claim_string(&value, &len, r, "c", 1, nullptr), AUTHGATE_NOT_FOUND);
 }
 
 TEST(capi, ResultClaimStringArguments) {
@@ -1062,13 +1085,13 @@ TEST(capi, ResultClaimStringArguments) {
   ASSERT_NE(result, nullptr);
   const char* value = nullptr;
   size_t len = 0;
-  EXPECT_EQ(authgate_result_claim_string(nullptr, &len, result.get(), "sub", 3),
+  EXPECT_EQ(authgate_result_claim_string(nullptr, &len, result.get(), "sub", 3, nullptr),
             AUTHGATE_INVALID_ARGUMENT);
-  EXPECT_EQ(authgate_result_claim_string(&value, nullptr, result.get(), "sub", 3),
+  EXPECT_EQ(authgate_result_claim_string(&value, nullptr, result.get(), "sub", 3, nullptr),
             AUTHGATE_INVALID_ARGUMENT);
-  EXPECT_EQ(authgate_result_claim_string(&value, &len, nullptr, "sub", 3),
+  EXPECT_EQ(authgate_result_claim_string(&value, &len, nullptr, "sub", 3, nullptr),
             AUTHGATE_INVALID_ARGUMENT);
-  EXPECT_EQ(authgate_result_claim_string(&value, &len, result.get(), nullptr, 3),
+  EXPECT_EQ(authgate_result_claim_string(&value, &len, result.get(), nullptr, 3, nullptr),
             AUTHGATE_INVALID_ARGUMENT);
 }
 
@@ -1079,25 +1102,103 @@ TEST(capi, ResultClaimNumber) {
   ASSERT_NE(result, nullptr);
   const authgate_result* r = result.get();
   double value = 0;
-  ASSERT_EQ(authgate_result_claim_number(&value, r, "n", 1), AUTHGATE_OK);
+  ASSERT_EQ(authgate_result_claim_number(&value, r, "n", 1, nullptr), AUTHGATE_OK);
   EXPECT_EQ(value, 42.5);
-  ASSERT_EQ(authgate_result_claim_number(&value, r, "int", 3), AUTHGATE_OK);
+  ASSERT_EQ(authgate_result_claim_number(&value, r, "int", 3, nullptr), AUTHGATE_OK);
   EXPECT_EQ(value, -7.0);
-  ASSERT_EQ(authgate_result_claim_number(&value, r, "big", 3), AUTHGATE_OK);
+  ASSERT_EQ(authgate_result_claim_number(&value, r, "big", 3, nullptr), AUTHGATE_OK);
   EXPECT_EQ(value, 1000.0);
-  ASSERT_EQ(authgate_result_claim_number(&value, r, "exp", 3), AUTHGATE_OK);
+  ASSERT_EQ(authgate_result_claim_number(&value, r, "exp", 3, nullptr), AUTHGATE_OK);
   EXPECT_EQ(value, 4102444800.75);
 
   value = 123;
-  EXPECT_EQ(authgate_result_claim_number(&value, r, "missing", 7), AUTHGATE_NOT_FOUND);
+  EXPECT_EQ(authgate_result_claim_number(&value, r, "missing", 7, nullptr), AUTHGATE_NOT_FOUND);
   for (const char* name : {"sub", "s", "obj", "arr", "t", "nul"}) {
-    EXPECT_EQ(authgate_result_claim_number(&value, r, name, std::strlen(name)),
+    EXPECT_EQ(authgate_result_claim_number(&value, r, name, std::strlen(name), nullptr),
               AUTHGATE_WRONG_TYPE)
         << name;
   }
-  EXPECT_EQ(authgate_result_claim_number(nullptr, r, "n", 1), AUTHGATE_INVALID_ARGUMENT);
-  EXPECT_EQ(authgate_result_claim_number(&value, nullptr, "n", 1), AUTHGATE_INVALID_ARGUMENT);
-  EXPECT_EQ(authgate_result_claim_number(&value, r, nullptr, 1), AUTHGATE_INVALID_ARGUMENT);
+  EXPECT_EQ(authgate_result_claim_number(nullptr, r, "n", 1, nullptr), AUTHGATE_INVALID_ARGUMENT);
+  EXPECT_EQ(authgate_result_claim_number(&value, nullptr, "n", 1, nullptr), AUTHGATE_INVALID_ARGUMENT);
+  EXPECT_EQ(authgate_result_claim_number(&value, r, nullptr, 1, nullptr), AUTHGATE_INVALID_ARGUMENT);
+}
+
+// Integers above 2^53 survive exactly; anything but an integer literal in
+// int64 range is the wrong type, with a message.
+TEST(capi, ResultClaimInt64IsExact) {
+  VerifierPtr verifier = RsaVerifier();
+  ASSERT_NE(verifier, nullptr);
+  Verdict verdict = Verify(
+      verifier.get(),
+      RsaToken(R"({"iss":"https://idp.example","exp":4102444800,"id":9007199254740993,)"
+               R"("max":9223372036854775807,"min":-9223372036854775808,)"
+               R"("over":9223372036854775808,"frac":1.5,"e":1e3,"s":"1"})"));
+  EXPECT_VALID(verdict);
+  const authgate_result* r = verdict.result.get();
+  int64_t value = 0;
+  ASSERT_EQ(authgate_result_claim_int64(&value, r, "id", 2, nullptr), AUTHGATE_OK);
+  EXPECT_EQ(value, INT64_C(9007199254740993));
+  double lossy = 0;
+  ASSERT_EQ(authgate_result_claim_number(&lossy, r, "id", 2, nullptr), AUTHGATE_OK);
+  EXPECT_NE(static_cast<int64_t>(lossy), value) << "why the int64 getter exists";
+  ASSERT_EQ(authgate_result_claim_int64(&value, r, "max", 3, nullptr), AUTHGATE_OK);
+  EXPECT_EQ(value, INT64_MAX);
+  ASSERT_EQ(authgate_result_claim_int64(&value, r, "min", 3, nullptr), AUTHGATE_OK);
+  EXPECT_EQ(value, INT64_MIN);
+  ASSERT_EQ(authgate_result_claim_int64(&value, r, "exp", 3, nullptr), AUTHGATE_OK);
+  EXPECT_EQ(value, 4102444800);
+  for (const char* name : {"over", "frac", "e", "s"}) {
+    authgate_error* error = nullptr;
+    value = 77;
+    EXPECT_EQ(authgate_result_claim_int64(&value, r, name, std::strlen(name), &error),
+              AUTHGATE_WRONG_TYPE)
+        << name;
+    ASSERT_NE(error, nullptr);
+    EXPECT_EQ(authgate_error_status(error), AUTHGATE_WRONG_TYPE);
+    EXPECT_THAT(authgate_error_message(error), HasSubstr("int64"));
+    authgate_error_free(error);
+    EXPECT_EQ(value, 77) << "untouched on failure";
+  }
+  authgate_error* error = nullptr;
+  EXPECT_EQ(authgate_result_claim_int64(&value, r, "missing", 7, &error), AUTHGATE_NOT_FOUND);
+  EXPECT_EQ(authgate_error_status(error), AUTHGATE_NOT_FOUND);
+  authgate_error_free(error);
+  EXPECT_EQ(authgate_result_claim_int64(nullptr, r, "id", 2, nullptr), AUTHGATE_INVALID_ARGUMENT);
+}
+
+// A verifier's counters come as numbers with stable names.
+TEST(capi, VerifierCounters) {
+  VerifierPtr verifier = NewVerifier(
+      Config(K().rsa.PublicJwks("k1"), R"("token_cache": {"max_entries": 16})"));
+  ASSERT_NE(verifier, nullptr);
+  std::string token = RsaToken(ValidPayload());
+  for (int i = 0; i < 3; ++i) EXPECT_VALID(Verify(verifier.get(), token));
+  uint64_t values[16] = {};
+  size_t count = 0;
+  ASSERT_EQ(authgate_verifier_counters(values, 16, &count, verifier.get(),
+                                       AUTHGATE_COUNTERS_VERIFIER, nullptr),
+            AUTHGATE_OK);
+  ASSERT_EQ(count, 6u);
+  std::map<std::string, uint64_t> named;
+  for (size_t i = 0; i < count; ++i) {
+    const char* name = authgate_counter_name(AUTHGATE_COUNTERS_VERIFIER, i);
+    ASSERT_NE(name, nullptr) << i;
+    named[name] = values[i];
+  }
+  EXPECT_EQ(authgate_counter_name(AUTHGATE_COUNTERS_VERIFIER, count), nullptr);
+  EXPECT_EQ(named["keys"], 1u);
+  EXPECT_EQ(named["token_cache_entries"], 1u);
+  EXPECT_EQ(named["token_cache_misses"], 1u);
+  EXPECT_EQ(named["token_cache_hits"], 2u);
+  EXPECT_EQ(named["jwks_fetch_failures"], 0u);
+  authgate_error* error = nullptr;
+  EXPECT_EQ(authgate_verifier_counters(values, 16, &count, verifier.get(),
+                                       AUTHGATE_COUNTERS_ENGINE, &error),
+            AUTHGATE_INVALID_ARGUMENT);
+  authgate_error_free(error);
+  EXPECT_EQ(authgate_verifier_counters(nullptr, 4, &count, verifier.get(),
+                                       AUTHGATE_COUNTERS_VERIFIER, nullptr),
+            AUTHGATE_INVALID_ARGUMENT);
 }
 
 TEST(capi, ResultClaimJsonIsRawText) {
@@ -1124,7 +1225,7 @@ TEST(capi, ResultClaimJsonIsRawText) {
   for (const Case& c : cases) {
     char* json = kStringSentinel;
     size_t len = 0;
-    ASSERT_EQ(authgate_result_claim_json(&json, &len, r, c.name, std::strlen(c.name)), AUTHGATE_OK)
+    ASSERT_EQ(authgate_result_claim_json(&json, &len, r, c.name, std::strlen(c.name), nullptr), AUTHGATE_OK)
         << c.name;
     ASSERT_NE(json, nullptr);
     ASSERT_NE(json, kStringSentinel);
@@ -1134,16 +1235,16 @@ TEST(capi, ResultClaimJsonIsRawText) {
   }
   // out_len is optional.
   char* json = nullptr;
-  ASSERT_EQ(authgate_result_claim_json(&json, nullptr, r, "arr", 3), AUTHGATE_OK);
+  ASSERT_EQ(authgate_result_claim_json(&json, nullptr, r, "arr", 3, nullptr), AUTHGATE_OK);
   ASSERT_NE(json, nullptr);
   EXPECT_STREQ(json, R"([1,"x"])");
   authgate_string_free(json);
 
   json = kStringSentinel;
-  EXPECT_EQ(authgate_result_claim_json(&json, nullptr, r, "missing", 7), AUTHGATE_NOT_FOUND);
+  EXPECT_EQ(authgate_result_claim_json(&json, nullptr, r, "missing", 7, nullptr), AUTHGATE_NOT_FOUND);
   EXPECT_EQ(json, nullptr);
-  EXPECT_EQ(authgate_result_claim_json(nullptr, nullptr, r, "arr", 3), AUTHGATE_INVALID_ARGUMENT);
-  EXPECT_EQ(authgate_result_claim_json(&json, nullptr, nullptr, "arr", 3),
+  EXPECT_EQ(authgate_result_claim_json(nullptr, nullptr, r, "arr", 3, nullptr), AUTHGATE_INVALID_ARGUMENT);
+  EXPECT_EQ(authgate_result_claim_json(&json, nullptr, nullptr, "arr", 3, nullptr),
             AUTHGATE_INVALID_ARGUMENT);
 }
 
@@ -1154,7 +1255,7 @@ TEST(capi, ResultOutlivesVerifier) {
   ASSERT_NE(result, nullptr);
   const char* value = nullptr;
   size_t value_len = 0;
-  ASSERT_EQ(authgate_result_claim_string(&value, &value_len, result.get(), "esc", 3),
+  ASSERT_EQ(authgate_result_claim_string(&value, &value_len, result.get(), "esc", 3, nullptr),
             AUTHGATE_OK);
   const char* subject = authgate_result_subject(result.get());
   const char* kid = authgate_result_key_id(result.get());
@@ -1172,11 +1273,11 @@ TEST(capi, ResultOutlivesVerifier) {
   EXPECT_EQ(std::string(value, value_len), "line\nq\"\xc3\xa9/");
   EXPECT_EQ(authgate_result_expires_at(result.get()), 4102444800);
   char* json = nullptr;
-  ASSERT_EQ(authgate_result_claim_json(&json, &len, result.get(), "obj", 3), AUTHGATE_OK);
+  ASSERT_EQ(authgate_result_claim_json(&json, &len, result.get(), "obj", 3, nullptr), AUTHGATE_OK);
   StringPtr owned(json);
   EXPECT_EQ(std::string(json, len), R"({"a": [1, 2, {"b": null}], "c": "\u0041"})");
   double number = 0;
-  EXPECT_EQ(authgate_result_claim_number(&number, result.get(), "n", 1), AUTHGATE_OK);
+  EXPECT_EQ(authgate_result_claim_number(&number, result.get(), "n", 1, nullptr), AUTHGATE_OK);
   EXPECT_EQ(number, 42.5);
 }
 
@@ -1234,7 +1335,7 @@ TEST(capi, ResultsFromTheTokenCache) {
     EXPECT_STREQ(authgate_result_key_id(verdict->result.get()), "k1");
     EXPECT_STREQ(authgate_result_subject(verdict->result.get()), "alice");
     const char* value = nullptr;
-    ASSERT_EQ(authgate_result_claim_string(&value, &len, verdict->result.get(), "s", 1),
+    ASSERT_EQ(authgate_result_claim_string(&value, &len, verdict->result.get(), "s", 1, nullptr),
               AUTHGATE_OK);
     EXPECT_EQ(std::string(value, len), std::string("a\0b", 3));
   }
@@ -1518,11 +1619,11 @@ TEST(capi, ConcurrentReadsOfOneResult) {
         const char* value = nullptr;
         size_t len = 0;
         char* json = nullptr;
-        if (authgate_result_claim_string(&value, &len, result.get(), "s", 1) != AUTHGATE_OK ||
+        if (authgate_result_claim_string(&value, &len, result.get(), "s", 1, nullptr) != AUTHGATE_OK ||
             std::string(value, len) != std::string("a\0b", 3)) {
           wrong.fetch_add(1);
         }
-        if (authgate_result_claim_json(&json, &len, result.get(), "arr", 3) != AUTHGATE_OK ||
+        if (authgate_result_claim_json(&json, &len, result.get(), "arr", 3, nullptr) != AUTHGATE_OK ||
             std::string(json, len) != R"([1,"x"])") {
           wrong.fetch_add(1);
         }

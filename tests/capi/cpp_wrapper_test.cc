@@ -367,13 +367,14 @@ TEST(cpp_wrapper, EngineDecides) {
   authgate::api::Request other;
   other.Method("GET").Authority("app.test").Target("/elsewhere");
   std::optional<authgate::api::Decision> denied =
-      engine.EvaluateAsync(other, [](authgate_decision* d, void*) { authgate_decision_free(d); },
-                           nullptr);
+      engine.EvaluateAsync(
+          other, [](authgate_status, authgate_decision* d, void*) { authgate_decision_free(d); },
+          nullptr);
   ASSERT_TRUE(denied.has_value());
   EXPECT_FALSE(denied->allow());
   EXPECT_EQ(denied->status(), 403);
   EXPECT_EQ(denied->reason(), AUTHGATE_REASON_NO_MATCHING_RULE);
-  EXPECT_NE(engine.StatsJson().find("\"no_matching_rule\":1"), std::string::npos);
+  EXPECT_EQ(engine.Counters(AUTHGATE_COUNTERS_REASONS).at(AUTHGATE_REASON_NO_MATCHING_RULE), 1u);
 
   EXPECT_THROW(authgate::api::Engine::Create(R"({"rules": []})"), Error);
 }

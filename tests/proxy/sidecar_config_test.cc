@@ -16,6 +16,7 @@
 namespace authgate_cli {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -212,12 +213,14 @@ TEST(Metrics, RendersCountersHistogramsAndEngineStats) {
   metrics.RecordRequest(1, "rules[1]", "unauthorized", 20, -1);
   metrics.RecordUpstreamError(0, UpstreamError::kTimeout);
   metrics.ConnectionOpened();
-  std::string text = metrics.Render(
-      R"({"outcomes":{"allowed":2},"reasons":{"token_missing":3,"expired":1},)"
-      R"("logins_started":4,"logins_completed":2,"logins_failed":1,"refreshes":5,)"
-      R"("refresh_failures":0,"jwks_fetch_successes":6,"jwks_fetch_failures":7,)"
-      R"("token_cache_hits":8,"token_cache_misses":9})",
-      true);
+  EngineCounters engine;
+  engine.counters = {{"logins_started", 4},      {"logins_completed", 2},
+                     {"logins_failed", 1},       {"refreshes", 5},
+                     {"refresh_failures", 0},    {"jwks_fetch_successes", 6},
+                     {"jwks_fetch_failures", 7}, {"token_cache_hits", 8},
+                     {"token_cache_misses", 9}};
+  engine.refusals = {{"token_missing", 3}, {"expired", 1}};
+  std::string text = metrics.Render(engine, true);
   EXPECT_THAT(text, HasSubstr("authgate_requests_total{rule=\"rules[0]\",decision=\"allowed\"} 2\n"));
   EXPECT_THAT(text,
               HasSubstr("authgate_requests_total{rule=\"rules[1]\",decision=\"unauthorized\"} 1\n"));
@@ -250,24 +253,53 @@ TEST(Metrics, RendersCountersHistogramsAndEngineStats) {
   }
 }
 
-TEST(Metrics, EngineKeyErrorsAreReadWithTheirEscapes) {
-  EXPECT_TRUE(EngineKeyErrors(R"({"token_cache_misses":0,"key_errors":{}})").empty());
-  EXPECT_TRUE(EngineKeyErrors(R"({"outcomes":{}})").empty());
-  auto errors = EngineKeyErrors(
-      R"({"jwks_fetch_failures":3,"key_errors":{"idp":"JWKS: HTTP status 500",)"
-      R"("q\"x":"say \"no\" \\ then\nstop\u0001"}})");
-  ASSERT_EQ(errors.size(), 2u);
-  EXPECT_EQ(errors[0], std::make_pair(std::string("idp"), std::string("JWKS: HTTP status 500")));
-  EXPECT_EQ(errors[1].first, "q\"x");
-  EXPECT_EQ(errors[1].second, "say \"no\" \\ then\nstop?");
-  // Cut short: what was read whole is kept, nothing is made up.
-  EXPECT_EQ(EngineKeyErrors(R"({"key_errors":{"idp":"JWKS: HT)").size(), 0u);
+// The engine's counters and key errors come through the C ABI as numbers
+// and strings: a real engine whose provider's key server refuses.
+TEST(Metrics, EngineCountersAndKeyErrorsAreReadThroughTheCAbi) {
+  const std::string config =
+      R"({"jwt": {"providers": {"down": {"issuer": "https://idp.example",)"
+      R"( "audiences": ["api"], "jwks_uri": "http://127.0.0.1:9/jwks"}}},)"
+      R"( "rules": [{"match": {"prefix": "/"}, "requires": {"jwt": ["down"]}}]})";
+  authgate_engine* engine = nullptr;
+  authgate_error* error = nullptr;
+  ASSERT_EQ(authgate_engine_new(&engine, config.data(), config.size(), &error), AUTHGATE_OK)
+      << authgate_error_message(error);
+  // Never ready (port 9 refuses); waiting lets the first fetch fail.
+  EXPECT_EQ(authgate_engine_wait_ready(engine, 2000, nullptr), AUTHGATE_TIMEOUT);
+  authgate_request* request = nullptr;
+  ASSERT_EQ(authgate_request_new(&request, nullptr), AUTHGATE_OK);
+  const std::pair<authgate_request_field, std::string> fields[] = {
+      {AUTHGATE_REQUEST_METHOD, "GET"},
+      {AUTHGATE_REQUEST_SCHEME, "http"},
+      {AUTHGATE_REQUEST_AUTHORITY, "app.test"},
+      {AUTHGATE_REQUEST_TARGET, "/x"}};
+  for (const auto& [field, value] : fields) {
+    ASSERT_EQ(authgate_request_set(request, field, value.data(), value.size(), nullptr),
+              AUTHGATE_OK);
+  }
+  authgate_decision* decision = nullptr;
+  ASSERT_EQ(authgate_engine_evaluate(&decision, engine, request, nullptr), AUTHGATE_OK);
+  EXPECT_EQ(authgate_decision_status(decision), 401);
+  authgate_decision_free(decision);
+  authgate_request_free(request);
+
+  EngineCounters counters = ReadEngineCounters(engine);
+  EXPECT_EQ(counters.counters.size(), 9u);
+  EXPECT_GE(counters.counters["jwks_fetch_failures"], 1u);
+  EXPECT_EQ(counters.counters["jwks_fetch_successes"], 0u);
+  EXPECT_THAT(counters.refusals,
+              ElementsAre(std::pair<std::string, uint64_t>("token_missing", 1)));
+  std::vector<std::pair<std::string, std::string>> errors = ReadKeyErrors(engine);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].first, "down");
+  EXPECT_THAT(errors[0].second, HasSubstr("127.0.0.1"));
+  authgate_engine_free(engine);
 }
 
 TEST(Metrics, LabelValuesAreEscaped) {
   Metrics metrics(1);
   metrics.RecordRequest(0, "a\"b\\c\nd", "allowed", 0.001, -1);
-  EXPECT_THAT(metrics.Render("{}", false),
+  EXPECT_THAT(metrics.Render(EngineCounters(), false),
               HasSubstr("authgate_requests_total{rule=\"a\\\"b\\\\c\\nd\",decision=\"allowed\"} 1"));
 }
 
