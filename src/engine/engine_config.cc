@@ -470,6 +470,15 @@ absl::StatusOr<EngineConfig> ParseEngineConfig(std::string_view json,
           StrCat("rules[", i, "].requires: a login rule needs the oidc section"));
     }
   }
+  // The sidecar's own keys (docs/config.md, "sidecar"): a host that runs the
+  // engine in process (the bindings' middleware) may hand over the sidecar's
+  // whole document, whose server settings are for a server it does not run.
+  for (std::string_view key : {"listen", "upstream", "admin", "server"}) {
+    if (root->Get(key).valid()) {
+      config.warnings.push_back(
+          StrCat(key, ": ignored: a setting of the sidecar's server, not of the engine"));
+    }
+  }
   if (absl::Status s = root->CheckAllKeysKnown(); !s.ok()) return s;
   return config;
 }

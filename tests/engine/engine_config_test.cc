@@ -63,6 +63,19 @@ TEST(EngineConfigTest, ProviderWithoutAudiencesIsWarnedAbout) {
   EXPECT_TRUE(quiet->warnings.empty());
 }
 
+TEST(EngineConfigTest, SidecarServerKeysAreIgnoredWithAWarning) {
+  absl::StatusOr<EngineConfig> config = Parse(StrCat(R"({
+    "listen": "127.0.0.1:8000", "upstream": "http://127.0.0.1:8001", "admin": "127.0.0.1:9901",
+    "server": {"header_timeout": "5s"},)", kJwtOnly, "}"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->warnings.size(), 4u);
+  EXPECT_THAT(config->warnings[0], HasSubstr("listen: ignored"));
+  EXPECT_THAT(config->warnings[3], HasSubstr("server: ignored"));
+  // Other unknown keys are still errors.
+  EXPECT_THAT(ErrorOf(StrCat("{\"listener\": \"127.0.0.1:8000\",", kJwtOnly, "}")),
+              HasSubstr("listener: unknown key"));
+}
+
 std::string WithCookieDomain(std::string_view domain,
                              std::string_view redirect_uri = "https://app.example.test/callback") {
   return StrCat(R"({"session": {"secret": "0123456789abcdef0123456789abcdef", "cookie_domain": )",
