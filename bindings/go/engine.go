@@ -149,10 +149,10 @@ type decisionOutcome struct {
 func (e *Engine) EvaluateRequest(ctx context.Context, request *Request) (*Decision, error) {
 	done := make(chan decisionOutcome, 1)
 	handle := cgo.NewHandle(done)
-	decision, err, pending := e.evaluateAsync(request, handle)
+	now, pending := e.evaluateAsync(request, handle)
 	if !pending {
 		handle.Delete()
-		return decision, err
+		return now.decision, now.err
 	}
 	select {
 	case outcome := <-done:
@@ -164,27 +164,29 @@ func (e *Engine) EvaluateRequest(ctx context.Context, request *Request) (*Decisi
 	}
 }
 
-func (e *Engine) evaluateAsync(request *Request, handle cgo.Handle) (decision *Decision, err error, pending bool) {
+// evaluateAsync starts an asynchronous evaluation: pending, or the decision
+// known at once.
+func (e *Engine) evaluateAsync(request *Request, handle cgo.Handle) (decisionOutcome, bool) {
 	cRequest, err := newCRequest(request)
 	if err != nil {
-		return nil, err, false
+		return decisionOutcome{err: err}, false
 	}
 	defer C.authgate_request_free(cRequest)
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	if e.ptr == nil {
-		return nil, ErrClosed, false
+		return decisionOutcome{err: ErrClosed}, false
 	}
 	var cDecision *C.authgate_decision
 	var cerr *C.authgate_error
-	status := C.evaluate_async(&cDecision, e.ptr, cRequest, C.uintptr_t(handle), &cerr)
-	switch status {
+	switch status := C.evaluate_async(&cDecision, e.ptr, cRequest, C.uintptr_t(handle), &cerr); status {
 	case C.AUTHGATE_PENDING:
-		return nil, nil, true
+		return decisionOutcome{}, true
 	case C.AUTHGATE_OK:
-		return takeDecision(cDecision), nil, false
+		return decisionOutcome{decision: takeDecision(cDecision)}, false
+	default:
+		return decisionOutcome{err: newError(status, cerr)}, false
 	}
-	return nil, newError(status, cerr), false
 }
 
 // newCRequest copies request into a new C request, freed by the caller.

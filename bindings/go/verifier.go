@@ -100,6 +100,22 @@ func (v *Verifier) Verify(token string) (Claims, error) {
 	return takeResult(status, result, cerr)
 }
 
+// Check is Verify for the verdict only: nothing is decoded or copied into
+// Go, for a gateway that only allows or denies.
+func (v *Verifier) Check(token string) error {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	if v.ptr == nil {
+		return ErrClosed
+	}
+	var cerr *C.authgate_error
+	p, n := cText(token)
+	if status := C.authgate_verifier_verify(nil, v.ptr, p, n, &cerr); status != C.AUTHGATE_OK {
+		return newError(status, cerr)
+	}
+	return nil
+}
+
 // VerifyAt is Verify at the given time instead of now (tests, replays).
 func (v *Verifier) VerifyAt(token string, now time.Time) (Claims, error) {
 	v.mu.RLock()
@@ -128,10 +144,10 @@ type verifyOutcome struct {
 func (v *Verifier) VerifyContext(ctx context.Context, token string) (Claims, error) {
 	done := make(chan verifyOutcome, 1)
 	handle := cgo.NewHandle(done)
-	claims, err, pending := v.verifyAsync(token, handle)
+	now, pending := v.verifyAsync(token, handle)
 	if !pending {
 		handle.Delete()
-		return claims, err
+		return now.claims, now.err
 	}
 	select {
 	case outcome := <-done:
@@ -143,21 +159,23 @@ func (v *Verifier) VerifyContext(ctx context.Context, token string) (Claims, err
 	}
 }
 
-func (v *Verifier) verifyAsync(token string, handle cgo.Handle) (claims Claims, err error, pending bool) {
+// verifyAsync starts an asynchronous verification: pending, or the verdict
+// known at once.
+func (v *Verifier) verifyAsync(token string, handle cgo.Handle) (verifyOutcome, bool) {
 	v.mu.RLock()
 	defer v.mu.RUnlock()
 	if v.ptr == nil {
-		return Claims{}, ErrClosed, false
+		return verifyOutcome{err: ErrClosed}, false
 	}
 	var result *C.authgate_result
 	var cerr *C.authgate_error
 	p, n := cText(token)
 	status := C.verify_async(&result, v.ptr, p, n, C.uintptr_t(handle), &cerr)
 	if status == C.AUTHGATE_PENDING {
-		return Claims{}, nil, true
+		return verifyOutcome{}, true
 	}
-	claims, err = takeResult(status, result, cerr)
-	return claims, err, false
+	claims, err := takeResult(status, result, cerr)
+	return verifyOutcome{claims: claims, err: err}, false
 }
 
 // takeResult turns a verification's outcome into Go values and frees the C

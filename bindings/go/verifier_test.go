@@ -174,6 +174,21 @@ func TestVerifyUsesTheCurrentTime(t *testing.T) {
 	}
 }
 
+func TestCheckGivesTheVerdictOnly(t *testing.T) {
+	key := newES256Key(t, "k1")
+	v := newTestVerifier(t, map[string]any{"jwks": jwks(key)})
+	if err := v.Check(key.token(t, map[string]any{"sub": "alice", "exp": time.Now().Unix() + 600}, nil)); err != nil {
+		t.Errorf("a valid token: %v", err)
+	}
+	if err := v.Check(key.token(t, map[string]any{"sub": "alice", "exp": time.Now().Unix() - 600}, nil)); !errors.Is(err, ErrExpired) {
+		t.Errorf("an expired token: %v", err)
+	}
+	v.Close()
+	if err := v.Check("a.b.c"); !errors.Is(err, ErrClosed) {
+		t.Errorf("after Close: %v", err)
+	}
+}
+
 func TestNewVerifierConfigErrorsNameTheKey(t *testing.T) {
 	key := newES256Key(t, "k1")
 	cases := []struct {
