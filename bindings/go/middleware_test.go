@@ -296,11 +296,14 @@ func TestClosingTheEngineCancelsPendingDecisions(t *testing.T) {
 	r := httptest.NewRequest("GET", "/remote/x", nil)
 	r.Header.Set("Authorization", "Bearer "+token)
 	results := make(chan decisionOutcome, 1)
+	started := make(chan struct{})
 	go func() {
+		close(started)
 		d, err := e.Evaluate(context.Background(), r)
 		results <- decisionOutcome{d, err}
 	}()
-	time.Sleep(100 * time.Millisecond)
+	<-started
+	time.Sleep(100 * time.Millisecond) // the evaluation waits for the held key fetch
 	e.Close()
 	select {
 	case got := <-results:
