@@ -253,7 +253,7 @@ func (b *browser) do(method, target string, form url.Values, header map[string]s
 	}
 	resp, err := b.client.Do(req)
 	if err != nil {
-		b.t.Fatalf("%s %s: %v", method, target, err)
+		b.t.Fatalf("%s %s: %v", method, withoutQuery(target), err)
 	}
 	defer resp.Body.Close()
 	text, err := io.ReadAll(resp.Body)
@@ -265,12 +265,21 @@ func (b *browser) do(method, target string, form url.Values, header map[string]s
 
 var html = map[string]string{"Accept": "text/html"}
 
+// withoutQuery is a URL for a failure message: queries here carry codes,
+// state and ID tokens.
+func withoutQuery(target string) string {
+	if i := strings.IndexByte(target, '?'); i >= 0 {
+		return target[:i] + "?..."
+	}
+	return target
+}
+
 // location resolves resp's Location against the URL it answered.
 func location(t *testing.T, resp *http.Response) string {
 	t.Helper()
 	target, err := resp.Location()
 	if err != nil {
-		t.Fatalf("%s %s: status %d without a Location", resp.Request.Method, resp.Request.URL, resp.StatusCode)
+		t.Fatalf("%s %s: status %d without a Location", resp.Request.Method, withoutQuery(resp.Request.URL.String()), resp.StatusCode)
 	}
 	return target.String()
 }
@@ -291,7 +300,7 @@ func (b *browser) login(authorize, appURL, user string) string {
 		if resp.StatusCode == http.StatusOK {
 			action, prompt := formAction.FindStringSubmatch(body), formPrompt.FindStringSubmatch(body)
 			if action == nil || prompt == nil {
-				b.t.Fatalf("%s: a page without the login or consent form", next)
+				b.t.Fatalf("%s: a page without the login or consent form", withoutQuery(next))
 			}
 			form := url.Values{"prompt": {prompt[1]}}
 			if prompt[1] == "login" {
@@ -302,7 +311,7 @@ func (b *browser) login(authorize, appURL, user string) string {
 			resp, _ = b.do("POST", target.String(), form, html)
 		}
 		if resp.StatusCode < 300 || resp.StatusCode > 399 {
-			b.t.Fatalf("%s %s: status %d", resp.Request.Method, resp.Request.URL, resp.StatusCode)
+			b.t.Fatalf("%s %s: status %d", resp.Request.Method, withoutQuery(resp.Request.URL.String()), resp.StatusCode)
 		}
 		next = location(b.t, resp)
 		if strings.HasPrefix(next, appURL+"/callback?") {
@@ -319,7 +328,7 @@ func (b *browser) echo(target string, header map[string]string) (*http.Response,
 	var answer echoed
 	if resp.StatusCode == http.StatusOK {
 		if err := json.Unmarshal([]byte(body), &answer); err != nil {
-			b.t.Fatalf("GET %s: %v: %q", target, err, body)
+			b.t.Fatalf("GET %s: %v", withoutQuery(target), err)
 		}
 	}
 	return resp, answer
@@ -368,19 +377,20 @@ func checkLoginFlow(t *testing.T, appURL, issuer string, renewAfter time.Duratio
 	resp, _ = b.do("GET", appURL+"/app/page?x=1", nil, html)
 	authorize := location(t, resp)
 	if resp.StatusCode != http.StatusFound || !strings.HasPrefix(authorize, issuer+"/auth?") {
-		t.Fatalf("a browser without a session: status %d to %q, want 302 to the provider", resp.StatusCode, authorize)
+		t.Fatalf("a browser without a session: status %d to %q, want 302 to the provider", resp.StatusCode, withoutQuery(authorize))
 	}
 	query, _ := url.Parse(authorize)
 	params := query.Query()
 	if params.Get("client_id") != "hello-world" || params.Get("redirect_uri") != appURL+"/callback" ||
 		params.Get("code_challenge_method") != "S256" || params.Get("state") == "" || params.Get("nonce") == "" {
-		t.Errorf("authorization request %v", params)
+		t.Errorf("authorization request: client_id %q, redirect_uri %q, code_challenge_method %q, state and nonce set %v",
+			params.Get("client_id"), params.Get("redirect_uri"), params.Get("code_challenge_method"), params.Get("state") != "" && params.Get("nonce") != "")
 	}
 
 	callback := b.login(authorize, appURL, "alice")
 	resp, _ = b.do("GET", callback, nil, html)
 	if resp.StatusCode != http.StatusFound || location(t, resp) != appURL+"/app/page?x=1" || !hasSessionCookie(resp, false) {
-		t.Fatalf("callback: status %d to %q, session cookie set %v", resp.StatusCode, resp.Header.Get("Location"), hasSessionCookie(resp, false))
+		t.Fatalf("callback: status %d to %q, session cookie set %v", resp.StatusCode, withoutQuery(resp.Header.Get("Location")), hasSessionCookie(resp, false))
 	}
 	if resp.Header.Get("Cache-Control") != "no-store" {
 		t.Errorf("callback Cache-Control %q", resp.Header.Get("Cache-Control"))
@@ -423,7 +433,7 @@ func checkLoginFlow(t *testing.T, appURL, issuer string, renewAfter time.Duratio
 
 	resp, _ = b.do("GET", appURL+"/signout", nil, html)
 	if resp.StatusCode != http.StatusFound || !strings.HasPrefix(location(t, resp), issuer+"/session/end") || !hasSessionCookie(resp, true) {
-		t.Errorf("sign-out: status %d to %q, session cookie deleted %v", resp.StatusCode, resp.Header.Get("Location"), hasSessionCookie(resp, true))
+		t.Errorf("sign-out: status %d to %q, session cookie deleted %v", resp.StatusCode, withoutQuery(resp.Header.Get("Location")), hasSessionCookie(resp, true))
 	}
 	resp, _ = b.do("GET", appURL+"/app/page", nil, html)
 	if resp.StatusCode != http.StatusFound || !strings.HasPrefix(location(t, resp), issuer+"/auth?") {
