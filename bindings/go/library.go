@@ -51,10 +51,7 @@ var ErrIncompatibleLibrary = errors.New("authgate: incompatible library version"
 // library's global set-up while only this goroutine can be in the library.
 func checkLibrary() error {
 	libraryOnce.Do(func() {
-		num := uint32(C.authgate_version_num())
-		if num/100 != abiVersion {
-			libraryErr = fmt.Errorf("%w: libauthgate is %s, this binding needs %d.%d.x",
-				ErrIncompatibleLibrary, C.GoString(C.authgate_version()), abiVersion/100, abiVersion%100)
+		if libraryErr = compatible(uint32(C.authgate_version_num()), Version()); libraryErr != nil {
 			return
 		}
 		var cerr *C.authgate_error
@@ -63,6 +60,16 @@ func checkLibrary() error {
 		}
 	})
 	return libraryErr
+}
+
+// compatible says whether a library of version num (AUTHGATE_VERSION_NUM's
+// encoding) and text can be used, naming both versions when not.
+func compatible(num uint32, text string) error {
+	if num/100 != abiVersion {
+		return fmt.Errorf("%w: libauthgate is %s, this binding needs %d.%d.x",
+			ErrIncompatibleLibrary, text, abiVersion/100, abiVersion%100)
+	}
+	return nil
 }
 
 // Version returns the loaded library's version text ("0.2.0").

@@ -377,3 +377,29 @@ func TestMiddlewareIsSafeForConcurrentUse(t *testing.T) {
 		t.Errorf("stats %+v", stats)
 	}
 }
+
+func TestStatsNameTheFailingKeySource(t *testing.T) {
+	key := newES256Key(t, "k1")
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "down", http.StatusInternalServerError)
+	}))
+	defer down.Close()
+	e := apiEngine(t, key, &jwksServer{Server: down})
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		stats, err := e.Stats()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(stats.KeyErrors["remote"], "500") {
+			if _, listed := stats.KeyErrors["idp"]; listed || stats.Counters["jwks_fetch_failures"] == 0 {
+				t.Errorf("stats %+v", stats)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no key error for the failing provider: %+v", stats)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -431,6 +431,53 @@ func TestWaitReadyTimesOutWithTheFetchError(t *testing.T) {
 	}
 }
 
+func TestAnotherMajorMinorIsRefused(t *testing.T) {
+	for _, ok := range []uint32{200, 201, 299} {
+		if err := compatible(ok, "0.2.x"); err != nil {
+			t.Errorf("version %d: %v", ok, err)
+		}
+	}
+	for _, v := range []struct {
+		num  uint32
+		text string
+	}{{100, "0.1.0"}, {300, "0.3.0"}, {10200, "1.2.0"}} {
+		err := compatible(v.num, v.text)
+		if !errors.Is(err, ErrIncompatibleLibrary) || !strings.Contains(err.Error(), v.text) || !strings.Contains(err.Error(), "0.2.x") {
+			t.Errorf("version %s: %v", v.text, err)
+		}
+	}
+}
+
+func TestRefreshRefetchesTheKeys(t *testing.T) {
+	key := newES256Key(t, "k1")
+	var fetches atomic.Int64
+	server := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fetches.Add(1)
+		_ = json.NewEncoder(w).Encode(jwks(key))
+	}))
+	defer server.Close()
+	v := newTestVerifier(t, map[string]any{"jwks_uri": server.URL + "/jwks"})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := v.WaitReady(ctx); err != nil {
+		t.Fatal(err)
+	}
+	before := fetches.Load()
+	if err := v.Refresh(); err != nil {
+		t.Fatal(err)
+	}
+	for fetches.Load() == before && ctx.Err() == nil {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if fetches.Load() == before {
+		t.Error("no fetch after Refresh")
+	}
+	stats, err := v.Stats()
+	if err != nil || stats["jwks_fetch_successes"] < 1 || stats["keys"] != 1 {
+		t.Errorf("stats %v, %v", stats, err)
+	}
+}
+
 func TestVersionIsTheBindingsABI(t *testing.T) {
 	if err := checkLibrary(); err != nil {
 		t.Fatal(err)
