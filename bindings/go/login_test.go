@@ -77,6 +77,7 @@ func startProvider(t *testing.T, appURL, clientSecret string) string {
 	// every local user can read.
 	cmd.Env = append(os.Environ(), "AUTHGATE_CLIENT_SECRET="+clientSecret)
 	cmd.Stderr = io.Discard
+	cmd.SysProcAttr = childAttributes()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
