@@ -80,6 +80,7 @@ fi
 cd "$HERE" || exit 1
 check gofmt test -z "$(gofmt -l . "$ROOT/examples/go")"
 check "go vet" go vet ./...
+check "go vet examples/go" bash -c "cd '$ROOT/examples/go' && go vet ."
 go_test "$TMP/binding.log" .
 
 # The example, on free ports, against the test provider.
