@@ -30,8 +30,9 @@ mkdir -p "$GOPATH_DIR/src"
 ln -s "$ROOT/bindings/go" "$GOPATH_DIR/src/authgate"
 ln -s "$HERE" "$GOPATH_DIR/src/bench"
 
-export GO111MODULE=off GOPATH=$GOPATH_DIR:/usr/share/gocode GOFLAGS= CGO_ENABLED=1
-export PKG_CONFIG_PATH=$(dirname "$PC")
+export GO111MODULE=off GOPATH=$GOPATH_DIR:/usr/share/gocode GOFLAGS='' CGO_ENABLED=1
+PKG_CONFIG_PATH=$(dirname "$PC")
+export PKG_CONFIG_PATH
 LD_LIBRARY_PATH=$(cd "$(dirname "$PC")/.." && pwd)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 export LD_LIBRARY_PATH
 cd "$GOPATH_DIR/src/bench"
