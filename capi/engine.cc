@@ -330,6 +330,11 @@ const char* authgate_decision_body(const authgate_decision* decision, size_t* ou
   return Borrow(decision == nullptr ? kEmpty : decision->decision.body, out_len);
 }
 
+const char* authgate_decision_claims_json(const authgate_decision* decision, size_t* out_len) {
+  static const std::string kEmpty;
+  return Borrow(decision == nullptr ? kEmpty : decision->decision.claims_json, out_len);
+}
+
 size_t authgate_decision_header_count(const authgate_decision* decision,
                                       authgate_header_list list) {
   if (decision == nullptr) return 0;

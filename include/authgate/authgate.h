@@ -641,6 +641,14 @@ AUTHGATE_API const char *authgate_decision_upstream_target(const authgate_decisi
 /* authgate_decision_body: the answer's body ("" when allowing). */
 AUTHGATE_API const char *authgate_decision_body(const authgate_decision *decision,
                                                 size_t *out_len);
+/* authgate_decision_claims_json: for AUTHGATE_ACTION_ALLOW with an identity,
+ * its claims as a JSON object text: the Bearer token's payload exactly as
+ * signed, or the session's ID-token claims (with `jwt_all`, the first
+ * provider's token). "" when the request is allowed without an identity
+ * (public routes, `allow_missing`) and when responding. For hosts that run
+ * the engine in process and hand the identity to the application. */
+AUTHGATE_API const char *authgate_decision_claims_json(const authgate_decision *decision,
+                                                       size_t *out_len);
 
 /* authgate_decision_header_count returns the number of headers in `list`. */
 AUTHGATE_API size_t authgate_decision_header_count(const authgate_decision *decision,

@@ -14,6 +14,10 @@ AUTHGATE_DEBIAN_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libboost-dev libyaml-cpp-dev libre2-dev
   openssl curl python3 nginx caddy wrk chromium
+  golang-go
+  # The Go peers of bench/go (Debian's sources under /usr/share/gocode).
+  golang-github-golang-jwt-jwt-dev golang-gopkg-square-go-jose.v2-dev
+  golang-github-coreos-go-oidc-dev golang-golang-x-oauth2-dev
 )
 
 # deps_missing prints the packages of AUTHGATE_DEBIAN_PACKAGES that are not

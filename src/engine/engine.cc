@@ -259,6 +259,10 @@ Decision Engine::Impl::Allow(const Evaluation& eval, const std::vector<Identity>
     const std::vector<ClaimToHeader>* mappings = nullptr;
     const std::optional<std::string>* payload_header = nullptr;
     JsonValue claims = identity.claims();
+    if (d.claims_json.empty()) {
+      d.claims_json = identity.provider != nullptr ? std::string(identity.token.claims_json())
+                                                   : identity.session->claims_json;
+    }
     if (identity.provider != nullptr) {
       mappings = &identity.provider->claim_to_headers;
       payload_header = &identity.provider->forward_payload_header;
