@@ -423,11 +423,15 @@ authgate_status authgate_verifier_verify_async(authgate_result** out_result,
     bool valid = false;
     authgate::VerifiedToken verified;
     authgate::Rejection why;
-    auto done = [callback, userdata](bool ok, authgate::VerifiedToken late,
+    auto done = [callback, userdata](absl::Status outcome, bool ok, authgate::VerifiedToken late,
                                      authgate::Rejection late_why) {
       authgate_result* result = nullptr;
       authgate_error* late_error = nullptr;
       authgate_status status = Guard(&late_error, [&]() -> authgate_status {
+        if (!outcome.ok()) {
+          return Fail(&late_error, AUTHGATE_CANCELLED,
+                      "the verifier was freed before the verdict was known");
+        }
         if (!ok) {
           return Fail(&late_error, AUTHGATE_REJECTED, late_why.detail,
                       static_cast<authgate_reason>(late_why.reason));

@@ -36,6 +36,19 @@ struct authgate_cookie_signer {
   std::shared_ptr<const authgate::CookieKeys> keys;
 };
 
+namespace authgate::capi {
+namespace {
+
+authgate_decision* NewDecisionOrNull(authgate::Decision&& decision) {
+  return new (std::nothrow) authgate_decision{std::move(decision)};
+}
+
+}  // namespace
+
+authgate_decision* (*new_decision)(authgate::Decision&& decision) = NewDecisionOrNull;
+
+}  // namespace authgate::capi
+
 namespace {
 
 using authgate::capi::CopyOut;
@@ -273,8 +286,13 @@ authgate_status authgate_engine_evaluate_async(authgate_decision** out_decision,
     }
     auto decision = std::make_unique<authgate_decision>();
     bool now = engine->engine->EvaluateAsync(
-        request->request, &decision->decision, [callback, userdata](authgate::Decision later) {
-          auto* answer = new (std::nothrow) authgate_decision{std::move(later)};
+        request->request, &decision->decision,
+        [callback, userdata](absl::StatusOr<authgate::Decision> later) {
+          if (!later.ok()) {  // Cancelled: the engine was freed first
+            callback(AUTHGATE_CANCELLED, nullptr, userdata);
+            return;
+          }
+          authgate_decision* answer = authgate::capi::new_decision(std::move(*later));
           callback(answer == nullptr ? AUTHGATE_OUT_OF_MEMORY : AUTHGATE_OK, answer, userdata);
         });
     if (!now) {
@@ -310,6 +328,11 @@ const char* authgate_decision_upstream_target(const authgate_decision* decision,
 const char* authgate_decision_body(const authgate_decision* decision, size_t* out_len) {
   static const std::string kEmpty;
   return Borrow(decision == nullptr ? kEmpty : decision->decision.body, out_len);
+}
+
+const char* authgate_decision_claims_json(const authgate_decision* decision, size_t* out_len) {
+  static const std::string kEmpty;
+  return Borrow(decision == nullptr ? kEmpty : decision->decision.claims_json, out_len);
 }
 
 size_t authgate_decision_header_count(const authgate_decision* decision,

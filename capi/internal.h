@@ -25,7 +25,17 @@ struct authgate_error {
   bool is_static;  // the preallocated out-of-memory error is never freed
 };
 
+namespace authgate {
+struct Decision;
+}  // namespace authgate
+
 namespace authgate::capi {
+
+// new_decision allocates the decision an engine callback receives; null
+// when memory runs out (the callback then gets AUTHGATE_OUT_OF_MEMORY). A
+// variable only so that a test can make that allocation fail; hidden like
+// every symbol not named authgate_*.
+extern authgate_decision* (*new_decision)(authgate::Decision&& decision);
 
 // The preallocated error for when even an error cannot be allocated.
 extern authgate_error kOutOfMemory;

@@ -23,12 +23,14 @@
 #include <charconv>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <exception>
 #include <limits>
 #include <list>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -158,12 +160,39 @@ struct Exchange {
 // posts a cancel of `wake` to the request's worker, which resumes the
 // request. The worker is single-threaded and the request is suspended on
 // `wake` before any posted handler can run, so the cancel is never early.
+// The engine's callbacks still to come. They post to the workers' loops,
+// so the server outlives them: since authgate 0.2 the evaluations pending
+// when the engine is freed get their (cancelled) callback after
+// authgate_engine_free() returns, from the engine's callback thread.
+class CallbacksOwed {
+ public:
+  void Add() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++count_;
+  }
+  // Paid is the callback's last use of the server.
+  void Paid() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (--count_ == 0) none_.notify_all();
+  }
+  void WaitForNone() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    none_.wait(lock, [this] { return count_ == 0; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable none_;
+  int count_ = 0;
+};
+
 struct PendingDecision {
-  explicit PendingDecision(asio::io_context& ioc)
-      : wake(ioc.get_executor()), executor(ioc.get_executor()) {}
+  PendingDecision(asio::io_context& ioc, CallbacksOwed* callbacks)
+      : wake(ioc.get_executor()), executor(ioc.get_executor()), owed(callbacks) {}
   ~PendingDecision() { authgate_decision_free(decision); }
   Timer wake;
   asio::io_context::executor_type executor;
+  CallbacksOwed* owed;
   authgate_decision* decision = nullptr;
 };
 
@@ -174,7 +203,9 @@ void OnDecision(authgate_status status, authgate_decision* decision, void* userd
   std::shared_ptr<PendingDecision> pending = std::move(*holder);
   delete holder;
   pending->decision = status == AUTHGATE_OK ? decision : nullptr;
+  CallbacksOwed* owed = pending->owed;
   asio::post(pending->executor, [pending] { pending->wake.cancel(); });
+  owed->Paid();
 }
 
 // An upstream connection, plain or TLS, with its read buffer.
@@ -256,8 +287,10 @@ class Server {
   }
 
   ~Server() {
-    // The engine goes first: its pending callbacks post to the loops.
+    // The engine goes first, then its cancelled callbacks, which post to the
+    // loops: those must still exist.
     authgate_engine_free(engine_);
+    callbacks_owed_.WaitForNone();
   }
 
   int Run();
@@ -341,6 +374,7 @@ class Server {
 
   const ServerSettings& settings_;
   authgate_engine* engine_;
+  CallbacksOwed callbacks_owed_;
   Logger* logger_;
   AccessLog* access_log_;
   Metrics metrics_;
@@ -783,12 +817,14 @@ RequestPtr Server::EngineRequest(const ClientHead& head, const JudgedRequest& ju
 }
 
 awaitable<DecisionPtr> Server::Evaluate(Worker& w, const authgate_request* request) {
-  auto pending = std::make_shared<PendingDecision>(w.ioc);
+  auto pending = std::make_shared<PendingDecision>(w.ioc, &callbacks_owed_);
   auto* holder = new std::shared_ptr<PendingDecision>(pending);
   authgate_decision* decision = nullptr;
+  callbacks_owed_.Add();
   authgate_status status =
       authgate_engine_evaluate_async(&decision, engine_, request, &OnDecision, holder, nullptr);
   if (status != AUTHGATE_PENDING) {
+    callbacks_owed_.Paid();
     delete holder;
     co_return DecisionPtr(status == AUTHGATE_OK ? decision : nullptr);
   }

@@ -38,7 +38,9 @@ class Scheduler {
   virtual const Clock& clock() const = 0;
 
   // NewThreaded returns a scheduler with its own thread, on `clock` (which
-  // must be the system clock or advance on its own).
+  // must be the system clock or advance on its own). In the child of a
+  // fork() the thread is started again, with every pending task
+  // (after_fork.h).
   static std::unique_ptr<Scheduler> NewThreaded(const Clock& clock);
 };
 

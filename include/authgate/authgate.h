@@ -33,6 +33,20 @@
  * - Every *_free function accepts NULL and does nothing.
  * - No exception, abort or signal crosses this boundary because of input.
  * - Numbers of enums are pinned forever; new values are only appended.
+ * - Callbacks (asynchronous evaluations and verifications) run exactly once,
+ *   on a thread of the library's own, one per handle, in the order their
+ *   outcomes arrived: never inside the call that started them, never under
+ *   a lock of the library, never inside a *_free function. They may block,
+ *   take the host's own lock (Python's GIL), call the library again, or free
+ *   the handle. A *_free function never waits for a callback: what is still
+ *   pending gets AUTHGATE_CANCELLED afterwards, on that thread.
+ * - fork(): the library's threads (HTTP, timers, callbacks) are started
+ *   again in the child (pthread_atfork), so a process that forks after
+ *   creating its handles (gunicorn, uWSGI) keeps working in every worker. The
+ *   handler waits for the library's HTTP and timer threads to finish what
+ *   they are doing (never for a callback). Fork while no other thread of the
+ *   host is inside a library call, as pre-forking servers do: a lock such a
+ *   thread held would stay held in the child.
  */
 
 #ifndef AUTHGATE_AUTHGATE_H_
@@ -272,7 +286,9 @@ AUTHGATE_API authgate_status authgate_verifier_new(authgate_verifier **out_verif
                                                    authgate_error **error);
 
 /* authgate_verifier_free releases `verifier`. NULL is a no-op. Results
- * obtained from it stay valid: they own their data. */
+ * obtained from it stay valid: they own their data. It never waits for a
+ * callback nor runs one: each verification still pending gets its callback
+ * with AUTHGATE_CANCELLED afterwards, from the library's callback thread. */
 AUTHGATE_API void authgate_verifier_free(authgate_verifier *verifier);
 
 /* authgate_verifier_warning_count returns how many configuration warnings
@@ -316,8 +332,10 @@ AUTHGATE_API authgate_status authgate_verifier_verify_at(authgate_result **out_r
  * authgate_verifier_verify_async() could not finish at once. `status` is
  * AUTHGATE_OK or AUTHGATE_REJECTED (or a failure status); `result` (on
  * AUTHGATE_OK) and `error` (otherwise) are owned by the callee, who frees
- * them with authgate_result_free() and authgate_error_free(). It runs exactly
- * once, on a library thread: it must not block for long. */
+ * them with authgate_result_free() and authgate_error_free();
+ * AUTHGATE_CANCELLED (with an error, no result) when the verifier was freed
+ * first. It runs exactly once, on the verifier's callback thread (see the
+ * conventions above): it may block. */
 typedef void (*authgate_verify_callback)(authgate_status status, authgate_result *result,
                                          authgate_error *error, void *userdata);
 
@@ -330,7 +348,7 @@ typedef void (*authgate_verify_callback)(authgate_status status, authgate_result
  * token is copied, and `callback` runs once on a library thread after the
  * refetch, or after the configured async_timeout at the latest (default 5 s),
  * with the verdict at that time. If the verifier is freed first, the callback
- * runs during authgate_verifier_free() with jwks_unavailable. */
+ * gets AUTHGATE_CANCELLED after authgate_verifier_free(), never inside it. */
 AUTHGATE_API authgate_status authgate_verifier_verify_async(authgate_result **out_result,
                                                             authgate_verifier *verifier,
                                                             const char *token, size_t token_len,
@@ -465,7 +483,8 @@ AUTHGATE_API authgate_status authgate_token_decode(char **out_header, size_t *ou
  * Bearer JWT check, route rules and claim conditions. It is what the sidecar
  * runs, for every host. Thread-safety: after creation an engine may be used
  * from any number of threads at once; free it only when no call is running.
- * Threads: the engine runs one HTTP thread (libcurl) and one timer thread. */
+ * Threads: the engine runs one HTTP thread (libcurl), one timer thread and,
+ * from its first asynchronous evaluation, one callback thread. */
 typedef struct authgate_engine authgate_engine;
 
 /* authgate_request is an incoming request, built by the host. Not
@@ -486,8 +505,10 @@ typedef struct authgate_decision authgate_decision;
 AUTHGATE_API authgate_status authgate_engine_new(authgate_engine **out_engine, const char *config,
                                                  size_t config_len, authgate_error **error);
 
-/* authgate_engine_free releases `engine`. Pending asynchronous evaluations
- * get their callback (a 503 decision) before it returns. NULL is a no-op. */
+/* authgate_engine_free releases `engine`. NULL is a no-op. It never waits for
+ * a callback nor runs one: each asynchronous evaluation still pending gets its
+ * callback with AUTHGATE_CANCELLED (and a NULL decision) afterwards, from the
+ * engine's callback thread, which then exits. */
 AUTHGATE_API void authgate_engine_free(authgate_engine *engine);
 
 /* authgate_engine_ready sets *out_ready to 1 when the provider metadata and
@@ -563,9 +584,10 @@ AUTHGATE_API authgate_status authgate_engine_evaluate(authgate_decision **out_de
  *   AUTHGATE_OK             `decision` is owned by the callee
  *                           (authgate_decision_free());
  *   AUTHGATE_CANCELLED      `decision` is NULL: the engine was freed first;
- *   AUTHGATE_OUT_OF_MEMORY  `decision` is NULL.
- * It runs on a library thread: return quickly and never call
- * authgate_engine_free() from it. */
+ *   AUTHGATE_OUT_OF_MEMORY  `decision` is NULL (no memory for it).
+ * It runs exactly once, on the engine's callback thread (see the conventions
+ * above): it may block, take the host's own lock, evaluate again, or free
+ * the engine. */
 typedef void (*authgate_decision_callback)(authgate_status status, authgate_decision *decision,
                                            void *userdata);
 
@@ -619,6 +641,14 @@ AUTHGATE_API const char *authgate_decision_upstream_target(const authgate_decisi
 /* authgate_decision_body: the answer's body ("" when allowing). */
 AUTHGATE_API const char *authgate_decision_body(const authgate_decision *decision,
                                                 size_t *out_len);
+/* authgate_decision_claims_json: for AUTHGATE_ACTION_ALLOW with an identity,
+ * its claims as a JSON object text: the Bearer token's payload exactly as
+ * signed, or the session's ID-token claims (with `jwt_all`, the first
+ * provider's token). "" when the request is allowed without an identity
+ * (public routes, `allow_missing`) and when responding. For hosts that run
+ * the engine in process and hand the identity to the application. */
+AUTHGATE_API const char *authgate_decision_claims_json(const authgate_decision *decision,
+                                                       size_t *out_len);
 
 /* authgate_decision_header_count returns the number of headers in `list`. */
 AUTHGATE_API size_t authgate_decision_header_count(const authgate_decision *decision,

@@ -14,6 +14,10 @@ AUTHGATE_DEBIAN_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libboost-dev libyaml-cpp-dev libre2-dev
   openssl curl python3 nginx caddy wrk chromium
+  golang-go
+  # The Go peers of bench/go (Debian's sources under /usr/share/gocode).
+  golang-github-golang-jwt-jwt-dev golang-gopkg-square-go-jose.v2-dev
+  golang-github-coreos-go-oidc-dev golang-golang-x-oauth2-dev
   # bindings/python: the offline venv install, its tests, its benchmark's peers
   python3-venv python3-setuptools python3-wheel python3-pytest python3-yaml
   python3-flask python3-starlette python3-fastapi python3-httpx

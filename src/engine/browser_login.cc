@@ -117,6 +117,7 @@ Decision Engine::Impl::SessionAllowed(const Evaluation& eval, Session session, a
     session.last_seen = now;
     absl::StatusOr<std::vector<std::string>> saved =
         sessions->Save(session, *eval.cookie_scope, now, eval.jar);
+    if (absl::IsUnavailable(saved.status())) return RandomFailure(saved.status());
     if (!saved.ok()) {
       return Unauthenticated(
           eval, Rejection{Reason::kSessionInvalid,
@@ -152,7 +153,9 @@ Decision Engine::Impl::Unauthenticated(const Evaluation& eval, Rejection why) co
 Decision Engine::Impl::StartLogin(const Evaluation& eval, Rejection why,
                                   std::vector<std::string> clear) const {
   absl::Time now = Now();
-  FlowState flow = oidc->NewFlow(eval.upstream_target, now);
+  absl::StatusOr<FlowState> new_flow = oidc->NewFlow(eval.upstream_target, now);
+  if (!new_flow.ok()) return RandomFailure(new_flow.status());
+  const FlowState& flow = *new_flow;
   absl::Time expiry = now + config.session.login_timeout;
   std::string state = SignValue(*keys, CookieBinding{kStateCookieBinding, *eval.cookie_scope},
                                 expiry, flow.state_id);
@@ -164,6 +167,10 @@ Decision Engine::Impl::StartLogin(const Evaluation& eval, Rejection why,
     d.response_headers.emplace_back("retry-after", "5");
     return d;
   }
+  std::string name = StrCat(flow_cookie_prefix, flow.state_id);
+  absl::StatusOr<std::string> sealed = SealValue(*keys, CookieBinding{name, *eval.cookie_scope},
+                                                 expiry, SerializeFlowState(flow), *random);
+  if (!sealed.ok()) return RandomFailure(sealed.status());
   counters.logins_started.fetch_add(1, std::memory_order_relaxed);
   Decision d = Respond(302, Outcome::kLoginRedirect, why.reason, std::move(why.detail));
   d.response_headers.emplace_back("location", std::move(*url));
@@ -171,12 +178,9 @@ Decision Engine::Impl::StartLogin(const Evaluation& eval, Rejection why,
   for (std::string& cookie : PendingFlowsToDrop(eval, now)) {
     d.response_headers.emplace_back("set-cookie", std::move(cookie));
   }
-  std::string name = StrCat(flow_cookie_prefix, flow.state_id);
-  std::string sealed =
-      SealValue(*keys, CookieBinding{name, *eval.cookie_scope}, expiry, SerializeFlowState(flow));
   d.response_headers.emplace_back(
       "set-cookie",
-      FormatSetCookie(name, sealed, config.session.attributes, config.session.login_timeout));
+      FormatSetCookie(name, *sealed, config.session.attributes, config.session.login_timeout));
   return d;
 }
 
@@ -208,6 +212,15 @@ std::vector<std::string> Engine::Impl::PendingFlowsToDrop(const Evaluation& eval
 bool Engine::Impl::IsFlowCookie(std::string_view name) const {
   return name.size() > flow_cookie_prefix.size() &&
          name.substr(0, flow_cookie_prefix.size()) == flow_cookie_prefix;
+}
+
+Decision Engine::Impl::RandomFailure(const absl::Status& status) const {
+  Decision d = Page(503, Outcome::kUnavailable, Reason::kNone,
+                    StrCat("no random bytes for the login's or the session's secrets: ",
+                           status.message()),
+                    "Service unavailable", "Try again in a moment.");
+  d.response_headers.emplace_back("retry-after", "5");
+  return d;
 }
 
 Decision Engine::Impl::CallbackFailure(Reason reason, std::string detail,
@@ -298,7 +311,9 @@ Decision Engine::Impl::CompleteLogin(const Evaluation& eval, const std::string& 
                                      const std::string& return_to, LoginResult result) const {
   absl::Time now = Now();
   Session session;
-  session.id = NewSessionId();
+  absl::StatusOr<std::string> id = NewSessionId(*random);
+  if (!id.ok()) return RandomFailure(id.status());
+  session.id = std::move(*id);
   JsonValue claims = result.id_token.claims();
   session.issuer = std::string(claims.Find("iss").string());
   session.subject = std::string(claims.Find("sub").string());
@@ -311,6 +326,7 @@ Decision Engine::Impl::CompleteLogin(const Evaluation& eval, const std::string& 
   session.claims_json = std::string(result.id_token.claims_json());
   absl::StatusOr<std::vector<std::string>> cookies =
       sessions->Save(session, *eval.cookie_scope, now, eval.jar);
+  if (absl::IsUnavailable(cookies.status())) return RandomFailure(cookies.status());
   if (!cookies.ok()) {
     return CallbackFailure(Reason::kSessionInvalid,
                            StrCat("cannot store the session: ", cookies.status().message()),

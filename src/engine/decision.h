@@ -66,6 +66,12 @@ struct Decision {
   std::string rule;
   Reason reason = Reason::kNone;
   std::string detail;
+
+  // kAllow with an identity: its claims as JSON text, the Bearer token's
+  // payload as signed or the session's ID-token claims (for jwt_all, the
+  // first provider's); "" without one. For in-process hosts, which hand the
+  // identity to the application instead of headers.
+  std::string claims_json;
 };
 
 }  // namespace authgate

@@ -259,6 +259,10 @@ Decision Engine::Impl::Allow(const Evaluation& eval, const std::vector<Identity>
     const std::vector<ClaimToHeader>* mappings = nullptr;
     const std::optional<std::string>* payload_header = nullptr;
     JsonValue claims = identity.claims();
+    if (d.claims_json.empty()) {
+      d.claims_json = identity.provider != nullptr ? std::string(identity.token.claims_json())
+                                                   : identity.session->claims_json;
+    }
     if (identity.provider != nullptr) {
       mappings = &identity.provider->claim_to_headers;
       payload_header = &identity.provider->forward_payload_header;
@@ -318,6 +322,7 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(std::string_view json,
   if (!config.ok()) return config.status();
   auto impl = std::make_unique<Impl>();
   impl->config = std::move(*config);
+  if (dependencies.random != nullptr) impl->random = dependencies.random;
   const EngineConfig& c = impl->config;
   impl->http = dependencies.http ? std::move(dependencies.http) : NewCurlHttpClient(c.http);
   impl->scheduler = dependencies.scheduler ? std::move(dependencies.scheduler)
@@ -331,13 +336,15 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(std::string_view json,
     options.attributes = c.session.attributes;
     options.lifetime = c.session.lifetime;
     options.idle_timeout = c.session.idle_timeout;
+    options.random = impl->random;
     if (absl::Status s = ValidateSessionStoreOptions(options); !s.ok()) {
       return absl::InvalidArgumentError(StrCat("session: ", s.message()));
     }
     impl->sessions = std::make_unique<SessionStore>(impl->keys, std::move(options));
     impl->flow_cookie_prefix = StrCat(c.session.cookie_prefix, c.session.flow_cookie_name, ".");
-    absl::StatusOr<std::unique_ptr<OidcClient>> oidc = OidcClient::Create(
-        c.login->oidc, impl->http.get(), impl->scheduler.get(), impl->scheduler->clock());
+    absl::StatusOr<std::unique_ptr<OidcClient>> oidc =
+        OidcClient::Create(c.login->oidc, impl->http.get(), impl->scheduler.get(),
+                           impl->scheduler->clock(), nullptr, *impl->random);
     if (!oidc.ok()) return oidc.status();
     impl->oidc = std::move(*oidc);
     if (c.login->callback_rate_limit.per_minute > 0) {
@@ -380,35 +387,85 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Create(std::string_view json,
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
 
-bool Engine::EvaluateAsync(const Request& request, Decision* out, Done done) const {
-  // Whether the decision arrives before Start() returns decides who carries
-  // it: the caller (inline) or `done` (later, on a library thread).
-  struct Rendezvous {
-    std::mutex mutex;
-    enum class State { kRunning, kInline, kPending } state = State::kRunning;
-    Decision decision;
-    Done done;
-  };
-  auto rendezvous = std::make_shared<Rendezvous>();
-  rendezvous->done = std::move(done);
-  const Impl* impl = impl_.get();
-  impl->Start(request, [rendezvous, impl](Decision decision) {
-    impl->Count(decision);
-    std::unique_lock<std::mutex> lock(rendezvous->mutex);
-    if (rendezvous->state == Rendezvous::State::kRunning) {
-      rendezvous->decision = std::move(decision);
-      rendezvous->state = Rendezvous::State::kInline;
-      return;
-    }
-    lock.unlock();
-    rendezvous->done(std::move(decision));
+struct Engine::Impl::Call {
+  std::mutex mutex;
+  // kRunning: Start() has not returned; kInline: answered before it did;
+  // kPending: the caller waits for `done`; kAnswered: `done` was handed over
+  // (the decision, or the cancellation).
+  enum class State { kRunning, kInline, kPending, kAnswered } state = State::kRunning;
+  Decision decision;
+  Done done;
+  // A host's call: `done` runs on the delivery, and is cancelled if the
+  // engine goes first. Evaluate()'s own waiter is run directly.
+  bool host = true;
+};
+
+void Engine::Impl::Answer(const std::shared_ptr<Call>& call, Decision decision) {
+  Count(decision);
+  std::unique_lock<std::mutex> lock(call->mutex);
+  if (call->state == Call::State::kRunning) {
+    call->decision = std::move(decision);
+    call->state = Call::State::kInline;
+    return;
+  }
+  if (call->state != Call::State::kPending) return;
+  call->state = Call::State::kAnswered;
+  Done done = std::move(call->done);
+  lock.unlock();
+  if (!call->host) {
+    done(std::move(decision));
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> calls_lock(calls_mutex);
+    pending_calls.erase(call);
+  }
+  delivery->Post([done = std::move(done), decision = std::move(decision)]() mutable {
+    done(std::move(decision));
   });
-  std::lock_guard<std::mutex> lock(rendezvous->mutex);
-  if (rendezvous->state == Rendezvous::State::kInline) {
-    *out = std::move(rendezvous->decision);
+}
+
+void Engine::Impl::CancelPendingCalls() {
+  absl::flat_hash_set<std::shared_ptr<Call>> calls;
+  {
+    std::lock_guard<std::mutex> lock(calls_mutex);
+    calls.swap(pending_calls);
+  }
+  for (const std::shared_ptr<Call>& call : calls) {
+    Done done;
+    {
+      std::lock_guard<std::mutex> lock(call->mutex);
+      if (call->state != Call::State::kPending) continue;
+      call->state = Call::State::kAnswered;
+      done = std::move(call->done);
+    }
+    delivery->Post([done = std::move(done)] {
+      done(absl::CancelledError("the engine was freed before the decision was known"));
+    });
+  }
+}
+
+bool Engine::EvaluateAsync(const Request& request, Decision* out, Done done) const {
+  auto call = std::make_shared<Impl::Call>();
+  call->done = std::move(done);
+  return impl_->Begin(request, call, out);
+}
+
+bool Engine::Impl::Begin(const Request& request, const std::shared_ptr<Call>& call,
+                         Decision* out) {
+  // Whether the decision arrives before Start() returns decides who carries
+  // it: the caller (inline) or `done` (later, from a library thread).
+  Start(request, [this, call](Decision decision) { Answer(call, std::move(decision)); });
+  std::lock_guard<std::mutex> lock(call->mutex);
+  if (call->state == Call::State::kInline) {
+    *out = std::move(call->decision);
     return true;
   }
-  rendezvous->state = Rendezvous::State::kPending;
+  call->state = Call::State::kPending;
+  if (call->host) {
+    std::lock_guard<std::mutex> calls_lock(calls_mutex);
+    pending_calls.insert(call);
+  }
   return false;
 }
 
@@ -419,14 +476,16 @@ Decision Engine::Evaluate(const Request& request) const {
     std::optional<Decision> decision;
   };
   auto waiter = std::make_shared<Waiter>();
+  auto call = std::make_shared<Impl::Call>();
+  call->host = false;
+  // Never cancelled (the caller holds the engine), so always a decision.
+  call->done = [waiter](absl::StatusOr<Decision> later) {
+    std::lock_guard<std::mutex> lock(waiter->mutex);
+    waiter->decision = *std::move(later);
+    waiter->ready.notify_all();
+  };
   Decision decision;
-  if (EvaluateAsync(request, &decision, [waiter](Decision later) {
-        std::lock_guard<std::mutex> lock(waiter->mutex);
-        waiter->decision = std::move(later);
-        waiter->ready.notify_all();
-      })) {
-    return decision;
-  }
+  if (impl_->Begin(request, call, &decision)) return decision;
   std::unique_lock<std::mutex> lock(waiter->mutex);
   if (waiter->ready.wait_for(lock, absl::ToChronoNanoseconds(impl_->config.evaluate_timeout),
                              [&] { return waiter->decision.has_value(); })) {

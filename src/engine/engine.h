@@ -6,7 +6,7 @@
 //
 //   absl::StatusOr<std::unique_ptr<Engine>> engine = Engine::Create(config_json);
 //   Decision d;
-//   if (!(*engine)->EvaluateAsync(request, &d, [](Decision later) { Carry(later); })) {
+//   if (!(*engine)->EvaluateAsync(request, &d, [](absl::StatusOr<Decision> later) { ... })) {
 //     return;  // a token exchange, refresh or key refetch is under way
 //   }
 //   Carry(d);
@@ -23,13 +23,17 @@
 //
 // Threads: Evaluate() and EvaluateAsync() may be called from any number of
 // threads at once. EvaluateAsync() answers at once (returning true) unless a
-// step needs the network; then `done` runs exactly once on a library thread
-// (the HTTP client's or the scheduler's), never inside EvaluateAsync(). (A
-// network step that completes before EvaluateAsync() returns is answered
+// step needs the network; then `done` runs exactly once on the engine's
+// delivery thread (delivery.h), never inside EvaluateAsync(), never under a
+// lock of the library, and never on the HTTP client's or the scheduler's
+// thread; it may block, take the host's own lock, or call the engine again.
+// (A network step that completes before EvaluateAsync() returns is answered
 // inline: true, and `done` never runs.)
 // Evaluate() waits for such a step up to `evaluate_timeout` and then answers
-// 504. Destroying the engine while answers are pending runs their `done`
-// with a 503 decision before the destructor returns.
+// 504. Destroying the engine never waits for a `done` and never runs one:
+// each call still pending gets Cancelled, on the delivery thread, after the
+// destructor has returned.
+// fork(): the engine's threads are started again in the child (after_fork.h).
 
 #ifndef AUTHGATE_SRC_ENGINE_ENGINE_H_
 #define AUTHGATE_SRC_ENGINE_ENGINE_H_
@@ -50,6 +54,7 @@
 #include "engine/decision.h"
 #include "engine/request.h"
 #include "net/http_client.h"
+#include "random.h"
 #include "reason.h"
 #include "scheduler.h"
 
@@ -61,6 +66,8 @@ struct EngineDependencies {
   std::unique_ptr<HttpClient> http;      // default: libcurl, with the `http` settings
   std::unique_ptr<Scheduler> scheduler;  // default: a thread on the system clock
   Environment environment;               // default: the process environment
+  // Default: OpenSSL's CSPRNG. Must outlive the engine.
+  const RandomSource* random = nullptr;
 };
 
 struct EngineStats {
@@ -81,7 +88,9 @@ struct EngineStats {
 
 class Engine {
  public:
-  using Done = std::function<void(Decision)>;
+  // Done receives the decision, or Cancelled when the engine was destroyed
+  // before it was known.
+  using Done = std::function<void(absl::StatusOr<Decision>)>;
 
   // Create parses the configuration (docs/config.md, "engine"), resolves its
   // references, and starts the key and discovery fetches.

@@ -17,6 +17,12 @@ namespace {
 
 constexpr JsonLimits kConfigLimits{/*max_size=*/8 << 20, /*max_depth=*/32};
 
+// The top-level keys of the sidecar's document that only its HTTP server
+// reads: a binding may hand the whole document over, so they are accepted,
+// left unread, and named in a warning (a host reading them as its own
+// settings would be surprised that the engine does not).
+constexpr std::string_view kSidecarServerKeys[] = {"listen", "upstream", "admin", "server"};
+
 // Headers an identity header may never be: the request's framing, its
 // routing, and what authgate itself manages.
 constexpr std::string_view kReservedHeaders[] = {
@@ -425,6 +431,15 @@ absl::StatusOr<EngineConfig> ParseEngineConfig(std::string_view json,
   if (!root.ok()) return root.status();
 
   EngineConfig config;
+  std::string ignored;
+  for (std::string_view key : kSidecarServerKeys) {
+    if (!root->Get(key).valid()) continue;
+    ignored += StrCat(ignored.empty() ? "" : ", ", "\"", key, "\"");
+  }
+  if (!ignored.empty()) {
+    config.warnings.push_back(
+        StrCat(ignored, ": settings of the sidecar's server, ignored by the engine"));
+  }
   if (absl::Status s = ReadHttp(*root, &config.http); !s.ok()) return s;
   if (absl::Status s = ReadSession(*root, root->Get("oidc").valid(), &config.session); !s.ok()) {
     return s;

@@ -2,8 +2,12 @@
 
 #include "jwt/jwt_verifier.h"
 
-#include "text.h"
+#include <atomic>
+#include <mutex>
+
+#include "absl/container/flat_hash_set.h"
 #include "jose/jws.h"
+#include "text.h"
 
 namespace authgate {
 namespace {
@@ -13,6 +17,23 @@ namespace {
 constexpr int kClaimsMaxDepth = 16;
 
 }  // namespace
+
+struct JwtVerifier::Pending {
+  std::atomic<bool> answered{false};  // by the refetch, the bound, or the destructor
+  std::string token;
+  AsyncDone done;
+};
+
+struct JwtVerifier::AsyncCalls {
+  Lifetime lifetime;
+  std::mutex mutex;
+  absl::flat_hash_set<std::shared_ptr<Pending>> pending;
+
+  void Forget(const std::shared_ptr<Pending>& call) {
+    std::lock_guard<std::mutex> lock(mutex);
+    pending.erase(call);
+  }
+};
 
 absl::StatusOr<std::unique_ptr<JwtVerifier>> JwtVerifier::Create(
     std::shared_ptr<const KeySet> keys, JwtVerifierOptions options) {
@@ -28,8 +49,11 @@ absl::StatusOr<std::unique_ptr<JwtVerifier>> JwtVerifier::Create(
   // Own everything first: the verifier's destructor tears the key sources,
   // the HTTP client and the scheduler down in a safe order, also on failure.
   Scheduler* shared = scheduler.get();
-  return Finish(std::unique_ptr<JwtVerifier>(new JwtVerifier(
-      std::move(providers), std::move(options), std::move(http), std::move(scheduler), shared)));
+  auto verifier = std::unique_ptr<JwtVerifier>(new JwtVerifier(
+      std::move(providers), std::move(options), std::move(http), std::move(scheduler), shared));
+  // Its callbacks go to a host: they get a thread of their own.
+  verifier->delivery_ = std::make_unique<Delivery>();
+  return Finish(std::move(verifier));
 }
 
 absl::StatusOr<std::unique_ptr<JwtVerifier>> JwtVerifier::Create(
@@ -58,7 +82,8 @@ absl::StatusOr<std::unique_ptr<JwtVerifier>> JwtVerifier::Finish(
 JwtVerifier::JwtVerifier(std::vector<KeyProvider> providers, JwtVerifierOptions options,
                          std::unique_ptr<HttpClient> http, std::unique_ptr<Scheduler> scheduler,
                          Scheduler* scheduler_in_use)
-    : options_(std::move(options)), cache_(options_.cache), scheduler_(std::move(scheduler)),
+    : options_(std::move(options)), cache_(options_.cache),
+      async_(std::make_shared<AsyncCalls>()), scheduler_(std::move(scheduler)),
       http_(std::move(http)), scheduler_in_use_(scheduler_in_use),
       providers_(std::move(providers)) {
   jws_options_.allowed = options_.algorithms;
@@ -66,18 +91,41 @@ JwtVerifier::JwtVerifier(std::vector<KeyProvider> providers, JwtVerifierOptions 
 }
 
 JwtVerifier::~JwtVerifier() {
+  // Answers in progress finish (they only compute and post); later ones do
+  // nothing. Every call still unanswered is cancelled, exactly once.
+  async_->lifetime.End();
+  std::vector<std::shared_ptr<Pending>> unanswered;
   {
-    // Waits for an asynchronous answer in progress; later ones see the
-    // verifier gone and answer without touching it.
-    std::lock_guard<std::mutex> lock(lifetime_->mutex);
-    lifetime_->alive = false;
+    std::lock_guard<std::mutex> lock(async_->mutex);
+    unanswered.assign(async_->pending.begin(), async_->pending.end());
+    async_->pending.clear();
+  }
+  for (const std::shared_ptr<Pending>& call : unanswered) {
+    if (call->answered.exchange(true)) continue;
+    Deliver(std::move(call->done), absl::CancelledError("the verifier was destroyed"), false,
+            VerifiedToken(), Rejection());
   }
   // Close the key sources first: once closed, an HTTP answer or a timer
   // still in flight schedules and sends nothing, so the scheduler and the
-  // HTTP client can then go. Pending refetch waiters run now.
+  // HTTP client can then go. Their threads run no host code: joining them
+  // cannot wait on a host's lock.
   providers_.clear();
   scheduler_.reset();
   http_.reset();
+  // Last: its thread, detached, delivers the cancellations after we return.
+  delivery_.reset();
+}
+
+void JwtVerifier::Deliver(AsyncDone done, absl::Status status, bool valid, VerifiedToken token,
+                          Rejection why) const {
+  if (delivery_ == nullptr) {
+    done(std::move(status), valid, std::move(token), std::move(why));
+    return;
+  }
+  delivery_->Post([done = std::move(done), status = std::move(status), valid,
+                   token = std::move(token), why = std::move(why)]() mutable {
+    done(std::move(status), valid, std::move(token), std::move(why));
+  });
 }
 
 const Clock& JwtVerifier::clock() const {
@@ -188,32 +236,39 @@ bool JwtVerifier::VerifyAsync(std::string_view token, bool* valid, VerifiedToken
   *valid = VerifyNow(token, clock().Now(), out, why, &retry_with);
   if (*valid || retry_with == nullptr || scheduler_in_use_ == nullptr) return true;
 
-  // Whichever comes first, the refetch or the bound, answers; once.
-  struct Pending {
-    std::atomic<bool> answered{false};
-    std::string token;
-    AsyncDone done;
-  };
+  // Whichever comes first, the refetch, the bound or the destructor,
+  // answers; once.
   auto pending = std::make_shared<Pending>();
   pending->token = std::string(token);
   pending->done = std::move(done);
-  auto answer = [this, pending, lifetime = lifetime_] {
-    if (pending->answered.exchange(true)) return;
+  {
+    std::lock_guard<std::mutex> lock(async_->mutex);
+    async_->pending.insert(pending);
+  }
+  auto answer = [this, pending, async = async_] {
+    AsyncDone engine_step;
     VerifiedToken result;
     Rejection reason;
     bool ok = false;
     {
-      std::lock_guard<std::mutex> lock(lifetime->mutex);
-      if (lifetime->alive) {
-        const KeyProvider* ignored = nullptr;
-        ok = VerifyNow(pending->token, clock().Now(), &result, &reason, &ignored);
-      } else {
-        reason = Rejection{Reason::kJwksUnavailable, "the verifier was destroyed"};
+      Lifetime::Use use = async->lifetime.Enter();
+      if (!use || pending->answered.exchange(true)) return;  // cancelled, or answered
+      async->Forget(pending);
+      const KeyProvider* ignored = nullptr;
+      ok = VerifyNow(pending->token, clock().Now(), &result, &reason, &ignored);
+      if (delivery_ != nullptr) {
+        return Deliver(std::move(pending->done), absl::OkStatus(), ok, std::move(result),
+                       std::move(reason));
       }
+      engine_step = std::move(pending->done);
     }
-    pending->done(ok, std::move(result), std::move(reason));
+    // Library code (see the class comment), run once the verifier may go.
+    engine_step(absl::OkStatus(), ok, std::move(result), std::move(reason));
   };
-  if (!retry_with->keys->RefreshForUnknownKey(answer)) return true;  // rate-limited: final
+  if (!retry_with->keys->RefreshForUnknownKey(answer)) {  // rate-limited: final
+    async_->Forget(pending);
+    return true;
+  }
   scheduler_in_use_->RunAt(clock().Now() + options_.async_timeout, answer);
   return false;
 }

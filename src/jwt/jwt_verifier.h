@@ -29,6 +29,13 @@
 // the network and, for a typical token and a null `out`, allocates nothing.
 // A token whose kid is unknown asks its provider for one background refetch
 // (rate-limited); VerifyAsync() waits for that refetch, within a bound.
+//
+// A verifier that owns its HTTP client and scheduler (a host's verifier,
+// authgate_verifier) runs VerifyAsync()'s callbacks on a Delivery of its
+// own (delivery.h): never on a thread its destruction joins, never under a
+// lock, never inside its destructor. One on an engine's shared scheduler
+// runs them on the library thread that completed the refetch: the engine
+// delivers to the host itself.
 
 #ifndef AUTHGATE_SRC_JWT_JWT_VERIFIER_H_
 #define AUTHGATE_SRC_JWT_JWT_VERIFIER_H_
@@ -42,10 +49,13 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "jose/algorithm.h"
 #include "clock.h"
+#include "delivery.h"
+#include "lifetime.h"
 #include "jose/key_set.h"
 #include "jwks/key_source.h"
 #include "net/http_client.h"
@@ -94,8 +104,8 @@ class JwtVerifier {
   // Create makes a verifier over `providers` whose key sources run on
   // `shared_scheduler` and an HTTP client owned by the caller (several
   // verifiers of one engine share them); both must outlive the verifier. A
-  // VerifyAsync() still waiting when the verifier is destroyed answers
-  // jwks_unavailable when its bound passes on the shared scheduler.
+  // VerifyAsync() still waiting when the verifier is destroyed is cancelled
+  // during the destruction (see VerifyAsync).
   static absl::StatusOr<std::unique_ptr<JwtVerifier>> Create(std::vector<KeyProvider> providers,
                                                              JwtVerifierOptions options,
                                                              Scheduler* shared_scheduler);
@@ -109,9 +119,11 @@ class JwtVerifier {
   JwtVerifier(const JwtVerifier&) = delete;
   JwtVerifier& operator=(const JwtVerifier&) = delete;
 
-  // AsyncDone receives the outcome of VerifyAsync(): `valid`, and either the
-  // token or the rejection.
-  using AsyncDone = std::function<void(bool valid, VerifiedToken token, Rejection why)>;
+  // AsyncDone receives the outcome of VerifyAsync(): `status` OK with
+  // `valid` and either the token or the rejection; or Cancelled (and
+  // `valid` false) when the verifier was destroyed first.
+  using AsyncDone =
+      std::function<void(absl::Status status, bool valid, VerifiedToken token, Rejection why)>;
 
   // VerifyAsync verifies like Verify() at the scheduler's current time. When
   // the outcome is final at once it returns true and fills *valid, *out and
@@ -119,8 +131,9 @@ class JwtVerifier {
   // still fetch (unknown kid, or no keys yet), it returns false and `done`
   // runs once on a library thread after the refetch, or after
   // options.async_timeout at the latest, with the verdict at that time. If
-  // the verifier is destroyed first, `done` runs during its destruction
-  // with jwks_unavailable.
+  // the verifier is destroyed first, `done` gets Cancelled: from the
+  // delivery's thread after the destructor returned when the verifier has a
+  // delivery, else during the destruction.
   bool VerifyAsync(std::string_view token, bool* valid, VerifiedToken* out, Rejection* why,
                    AsyncDone done) const;
 
@@ -148,16 +161,22 @@ class JwtVerifier {
   bool VerifyNow(std::string_view token, absl::Time now, VerifiedToken* out, Rejection* why,
                  const KeyProvider** retry_with) const;
 
-  // Shared with pending asynchronous answers, which may outlive the verifier.
-  struct Lifetime {
-    std::mutex mutex;
-    bool alive = true;
-  };
+  // The VerifyAsync() calls not answered yet, shared with their answers,
+  // which may outlive the verifier (defined in the .cc).
+  struct Pending;
+  struct AsyncCalls;
+
+  // Deliver runs `done` on the delivery, if any, else on this thread.
+  void Deliver(AsyncDone done, absl::Status status, bool valid, VerifiedToken token,
+               Rejection why) const;
 
   JwtVerifierOptions options_;
   JwsVerifyOptions jws_options_;
   mutable TokenCache cache_;
-  std::shared_ptr<Lifetime> lifetime_ = std::make_shared<Lifetime>();
+  std::shared_ptr<AsyncCalls> async_;
+  // Host callbacks of a verifier that owns its threads; null otherwise.
+  // Destroyed last, in the destructor's body.
+  std::unique_ptr<Delivery> delivery_;
   // Declared before the providers: destroyed after them (the key sources
   // hold pointers to both).
   std::unique_ptr<Scheduler> scheduler_;

@@ -3,6 +3,13 @@
 // The libcurl HttpClient: a multi handle driven by one thread per client.
 // Requests are queued under a mutex and picked up by the thread, which is
 // woken with curl_multi_wakeup(); callbacks run on that thread.
+//
+// Fork: the thread holds work_mutex_ except while it polls, so once the
+// prepare handler holds it no transfer is half handled. The child cannot use
+// the parent's multi handle (its connections and resolver threads belong to
+// the parent): it leaves it, and the easy handles in it, alone (leaked),
+// takes a new one, and sends every transfer that was running again from
+// the start, so that their callbacks still run exactly once, in the child.
 
 #include <curl/curl.h>
 
@@ -11,8 +18,10 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
+#include "after_fork.h"
 #include "net/http_client.h"
 #include "net/url.h"
 #include "text.h"
@@ -71,24 +80,49 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   return line.size();
 }
 
-class CurlHttpClient final : public HttpClient {
+class CurlHttpClient final : public HttpClient, public ForkParticipant {
  public:
   explicit CurlHttpClient(HttpClientOptions options) : options_(std::move(options)) {
     // A failed global init leaves curl unusable; each transfer then fails
     // with curl's own error, which is what a caller sees.
     (void)InitHttpGlobally();
-    multi_ = curl_multi_init();
-    thread_ = std::thread([this] { Run(); });
+    Start();
   }
 
   ~CurlHttpClient() override {
+    registration_.reset();
     {
       std::lock_guard<std::mutex> lock(mutex_);
       stopping_ = true;
     }
     curl_multi_wakeup(multi_);
-    thread_.join();
+    thread_->join();
     curl_multi_cleanup(multi_);
+  }
+
+  void QuiesceForFork() override { work_mutex_.lock(); }
+  void LockForFork() override { mutex_.lock(); }
+  void UnlockInParent() override {
+    mutex_.unlock();
+    work_mutex_.unlock();
+  }
+  void RestartInChild() override {
+    (void)thread_.release();
+    for (auto& [easy, transfer] : running_) {
+      transfer->easy = nullptr;  // belongs to the parent's multi handle
+      transfer->response = HttpResponse();
+      transfer->too_large = false;
+      transfer->error[0] = '\0';
+      if (transfer->header_list != nullptr) {
+        curl_slist_free_all(transfer->header_list);
+        transfer->header_list = nullptr;
+      }
+      queued_.push_front(std::move(transfer));
+    }
+    running_.clear();
+    mutex_.unlock();
+    work_mutex_.unlock();
+    Start();
   }
 
   void Send(HttpRequest request, Callback done) override {
@@ -186,8 +220,14 @@ class CurlHttpClient final : public HttpClient {
     return absl::UnavailableError(detail);
   }
 
+  void Start() {
+    multi_ = curl_multi_init();
+    thread_ = std::make_unique<std::thread>([this] { Run(); });
+  }
+
   void Run() {
-    std::map<CURL*, std::unique_ptr<Transfer>> running;
+    std::map<CURL*, std::unique_ptr<Transfer>>& running = running_;
+    std::unique_lock<std::mutex> work(work_mutex_);
     for (;;) {
       std::deque<std::unique_ptr<Transfer>> incoming;
       bool stopping;
@@ -197,11 +237,14 @@ class CurlHttpClient final : public HttpClient {
         stopping = stopping_;
       }
       if (stopping) {
-        for (auto& transfer : incoming) running.emplace(nullptr, std::move(transfer));
-        for (auto& [easy, transfer] : running) {
-          if (easy != nullptr) curl_multi_remove_handle(multi_, easy);
+        for (auto& transfer : incoming) {
           transfer->done(absl::CancelledError("HTTP client destroyed"));
         }
+        for (auto& [easy, transfer] : running) {
+          curl_multi_remove_handle(multi_, easy);
+          transfer->done(absl::CancelledError("HTTP client destroyed"));
+        }
+        running.clear();
         return;
       }
       for (auto& transfer : incoming) {
@@ -225,16 +268,23 @@ class CurlHttpClient final : public HttpClient {
         curl_multi_remove_handle(multi_, transfer->easy);
         transfer->done(Outcome(transfer.get(), message->data.result));
       }
+      work.unlock();
       curl_multi_poll(multi_, nullptr, 0, 1000, nullptr);
+      work.lock();
     }
   }
 
   HttpClientOptions options_;
   CURLM* multi_ = nullptr;
+  std::mutex work_mutex_;
+  // The transfers in the multi handle; only the thread (holding
+  // work_mutex_) and the child's fork handler touch them.
+  std::map<CURL*, std::unique_ptr<Transfer>> running_;
   std::mutex mutex_;
   std::deque<std::unique_ptr<Transfer>> queued_;
   bool stopping_ = false;
-  std::thread thread_;
+  std::unique_ptr<std::thread> thread_;
+  std::optional<ForkRegistration> registration_{std::in_place, this};
 };
 
 }  // namespace

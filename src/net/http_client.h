@@ -77,7 +77,9 @@ class HttpClient {
 };
 
 // NewCurlHttpClient returns the libcurl client: one thread driving every
-// transfer of this client. Destroying it cancels what is in flight.
+// transfer of this client. Destroying it cancels what is in flight. In the
+// child of a fork() it gets a new thread and sends the transfers that were
+// in flight again (after_fork.h).
 std::unique_ptr<HttpClient> NewCurlHttpClient(HttpClientOptions options);
 
 // InitHttpGlobally runs libcurl's global initialisation (which also

@@ -166,12 +166,9 @@ IdTokenValidator::IdTokenValidator(std::string client_id, std::unique_ptr<JwtVer
 }
 
 IdTokenValidator::~IdTokenValidator() {
-  {
-    // Waits for a validation after a refetch in progress; later ones see
-    // the validator gone.
-    std::lock_guard<std::mutex> lock(lifetime_->mutex);
-    lifetime_->alive = false;
-  }
+  // Waits for a validation after a refetch in progress; later ones see the
+  // validator gone.
+  lifetime_->End();
   // Closing the key sources runs the refetch waiters still queued.
   asymmetric_.reset();
   hmac_.reset();
@@ -228,13 +225,10 @@ bool IdTokenValidator::RunAsync(const Attempt& attempt, bool* valid, VerifiedTok
     VerifiedToken token;
     Rejection reason;
     bool ok = false;
-    {
-      std::lock_guard<std::mutex> lock(lifetime->mutex);
-      if (lifetime->alive) {
-        ok = attempt(&token, &reason);
-      } else {
-        reason = Rejection{Reason::kJwksUnavailable, "the ID token validator was destroyed"};
-      }
+    if (Lifetime::Use use = lifetime->Enter()) {
+      ok = attempt(&token, &reason);
+    } else {
+      reason = Rejection{Reason::kJwksUnavailable, "the ID token validator was destroyed"};
     }
     done(ok, std::move(token), std::move(reason));
   };

@@ -30,7 +30,6 @@
 
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -40,6 +39,7 @@
 #include "jwks/key_source.h"
 #include "jwt/jwt_verifier.h"
 #include "jwt/verified_token.h"
+#include "lifetime.h"
 #include "net/http_client.h"
 #include "oidc/oidc_config.h"
 #include "reason.h"
@@ -107,13 +107,8 @@ class IdTokenValidator {
   bool RunAsync(const Attempt& attempt, bool* valid, VerifiedToken* out, Rejection* why,
                 Done done) const;
 
-  // Shared with pending asynchronous answers, which may outlive the validator.
-  struct Lifetime {
-    std::mutex mutex;
-    bool alive = true;
-  };
-
   std::string client_id_;
+  // Shared with pending asynchronous answers, which may outlive the validator.
   std::shared_ptr<Lifetime> lifetime_ = std::make_shared<Lifetime>();
   // Either may be null, not both: tokens signed with an HMAC algorithm go to
   // `hmac_` (the client secret as key), all others to `asymmetric_`.

@@ -1,10 +1,10 @@
 // Copyright authgate authors. SPDX-License-Identifier: Apache-2.0
 //
 // Answers arrive on the HTTP client's thread (and, after a key refetch, on
-// whichever thread completed it). Two locks, never nested:
-//  - Shared::lifetime_mutex is held while such an answer uses the client
-//    itself (validator, clock); the destructor takes it to mark the client
-//    gone, so an answer either finishes its use first or sees it gone.
+// whichever thread completed it).
+//  - Shared::lifetime: such an answer uses the client itself (validator,
+//    clock) inside a Lifetime::Use; the destructor ends the lifetime, so an
+//    answer either finishes its use first or sees the client gone.
 //  - Shared::mutex guards the pending logins, the refresh flights and the
 //    remembered refresh results. Whoever removes a pending entry under it
 //    (an answer or the destructor) is the one that calls its callbacks,
@@ -21,6 +21,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "jose/json.h"
+#include "lifetime.h"
 #include "oidc/form_encoding.h"
 #include "oidc/pkce.h"
 #include "oidc/redirect_target.h"
@@ -69,8 +70,7 @@ struct OidcClient::RefreshFlight {
 };
 
 struct OidcClient::Shared {
-  std::mutex lifetime_mutex;
-  bool alive = true;
+  Lifetime lifetime;
 
   std::mutex mutex;
   uint64_t last_login = 0;
@@ -144,7 +144,7 @@ struct OidcClient::Shared {
 
 absl::StatusOr<std::unique_ptr<OidcClient>> OidcClient::Create(
     OidcConfig config, HttpClient* http, Scheduler* scheduler, const Clock& clock,
-    std::unique_ptr<KeySource> id_token_keys) {
+    std::unique_ptr<KeySource> id_token_keys, const RandomSource& random) {
   if (http == nullptr || scheduler == nullptr) {
     return absl::InvalidArgumentError("the OIDC client needs an HTTP client and a scheduler");
   }
@@ -154,22 +154,20 @@ absl::StatusOr<std::unique_ptr<OidcClient>> OidcClient::Create(
   absl::StatusOr<std::unique_ptr<IdTokenValidator>> validator =
       IdTokenValidator::Create(config, http, scheduler, std::move(id_token_keys));
   if (!validator.ok()) return validator.status();
-  return std::unique_ptr<OidcClient>(
-      new OidcClient(std::move(config), http, clock, std::move(*metadata), std::move(*validator)));
+  return std::unique_ptr<OidcClient>(new OidcClient(std::move(config), http, clock, random,
+                                                    std::move(*metadata), std::move(*validator)));
 }
 
 OidcClient::OidcClient(OidcConfig config, HttpClient* http, const Clock& clock,
-                       std::unique_ptr<MetadataSource> metadata,
+                       const RandomSource& random, std::unique_ptr<MetadataSource> metadata,
                        std::unique_ptr<IdTokenValidator> validator)
-    : config_(std::move(config)), clock_(clock), shared_(std::make_shared<Shared>()),
+    : config_(std::move(config)), clock_(clock), random_(random),
+      shared_(std::make_shared<Shared>()),
       token_client_(config_, http), metadata_(std::move(metadata)),
       validator_(std::move(validator)) {}
 
 OidcClient::~OidcClient() {
-  {
-    std::lock_guard<std::mutex> lock(shared_->lifetime_mutex);
-    shared_->alive = false;
-  }
+  shared_->lifetime.End();
   absl::flat_hash_map<uint64_t, LoginDone> logins;
   std::vector<RefreshDone> refreshes;
   {
@@ -206,11 +204,13 @@ bool OidcClient::WaitReady(absl::Duration timeout) const {
 
 std::string OidcClient::last_error() const { return metadata_->last_error(); }
 
-FlowState OidcClient::NewFlow(std::string return_to, absl::Time now) const {
+absl::StatusOr<FlowState> OidcClient::NewFlow(std::string return_to, absl::Time now) const {
   FlowState flow;
-  flow.state_id = RandomUrlSafe(kRandomBytes);
-  flow.nonce = RandomUrlSafe(kRandomBytes);
-  flow.code_verifier = RandomUrlSafe(kRandomBytes);
+  for (std::string* secret : {&flow.state_id, &flow.nonce, &flow.code_verifier}) {
+    absl::StatusOr<std::string> value = RandomUrlSafe(kRandomBytes, random_);
+    if (!value.ok()) return value.status();
+    *secret = std::move(*value);
+  }
   flow.return_to = SafeReturnTarget(return_to).value_or("/");
   flow.created = now;
   return flow;
@@ -299,8 +299,8 @@ void OidcClient::HandleCallback(const std::vector<std::pair<std::string, std::st
                     now](absl::StatusOr<TokenResponse> response) {
     std::optional<Outcome> outcome;
     {
-      std::lock_guard<std::mutex> lock(shared->lifetime_mutex);
-      if (!shared->alive) return;  // the destructor has answered
+      Lifetime::Use use = shared->lifetime.Enter();
+      if (!use) return;  // the destructor has answered
       outcome = OnCodeExchanged(login, nonce, now, std::move(response));
     }
     if (outcome) Shared::FinishLogin(shared, login, std::move(*outcome));
@@ -385,8 +385,8 @@ void OidcClient::Refresh(std::string session_id, std::string refresh_token,
     std::optional<Outcome> outcome;
     absl::Time arrived;
     {
-      std::lock_guard<std::mutex> lock(shared->lifetime_mutex);
-      if (!shared->alive) return;  // the destructor has answered
+      Lifetime::Use use = shared->lifetime.Enter();
+      if (!use) return;  // the destructor has answered
       arrived = clock_.Now();
       outcome = OnRefreshed(flight, previous, now, arrived, std::move(response));
     }

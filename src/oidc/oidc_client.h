@@ -9,8 +9,8 @@
 //
 //   auto client = OidcClient::Create(config, http, scheduler, Clock::System());
 //   // A request without a session:
-//   FlowState flow = (*client)->NewFlow(request.target, now);
-//   absl::StatusOr<std::string> url = (*client)->AuthorizationUrl(flow, Sign(flow.state_id));
+//   absl::StatusOr<FlowState> flow = (*client)->NewFlow(request.target, now);
+//   absl::StatusOr<std::string> url = (*client)->AuthorizationUrl(*flow, Sign(flow->state_id));
 //   // The callback, once the engine has opened the flow cookie and matched `state`:
 //   (*client)->HandleCallback(query_params, flow, now,
 //       [](bool ok, LoginResult result, Rejection why) { ... });
@@ -48,6 +48,7 @@
 #include "oidc/oidc_config.h"
 #include "oidc/provider_metadata.h"
 #include "oidc/token_client.h"
+#include "random.h"
 #include "reason.h"
 #include "scheduler.h"
 
@@ -80,10 +81,12 @@ class OidcClient {
   // Create checks `config` against what it needs, starts discovery unless
   // every endpoint is configured, and the fetch of the provider's keys
   // (unless `id_token_keys` replaces them: tests, fixed keys). `http` and
-  // `scheduler` are required.
+  // `scheduler` are required; `random` (the flows' secrets) must outlive
+  // the client.
   static absl::StatusOr<std::unique_ptr<OidcClient>> Create(
       OidcConfig config, HttpClient* http, Scheduler* scheduler, const Clock& clock,
-      std::unique_ptr<KeySource> id_token_keys = nullptr);
+      std::unique_ptr<KeySource> id_token_keys = nullptr,
+      const RandomSource& random = RandomSource::System());
 
   ~OidcClient();
   OidcClient(const OidcClient&) = delete;
@@ -99,8 +102,8 @@ class OidcClient {
 
   // NewFlow makes the secrets of a new login: random state id, nonce and
   // PKCE verifier. `return_to` goes through SafeReturnTarget() ("/" when
-  // refused).
-  FlowState NewFlow(std::string return_to, absl::Time now) const;
+  // refused). Fails (Unavailable) when the random generator does.
+  absl::StatusOr<FlowState> NewFlow(std::string return_to, absl::Time now) const;
 
   // AuthorizationUrl returns where to send the browser; `state_param` is the
   // engine's signed form of flow.state_id. Unavailable while the metadata is
@@ -155,7 +158,7 @@ class OidcClient {
   // The verdict of a login or refresh step (defined in the .cc).
   struct Outcome;
 
-  OidcClient(OidcConfig config, HttpClient* http, const Clock& clock,
+  OidcClient(OidcConfig config, HttpClient* http, const Clock& clock, const RandomSource& random,
              std::unique_ptr<MetadataSource> metadata, std::unique_ptr<IdTokenValidator> validator);
 
   // Checks the callback parameters; returns the code or nullopt with *why.
@@ -173,6 +176,7 @@ class OidcClient {
 
   OidcConfig config_;
   const Clock& clock_;
+  const RandomSource& random_;
   std::shared_ptr<Shared> shared_;
   TokenClient token_client_;
   std::unique_ptr<MetadataSource> metadata_;

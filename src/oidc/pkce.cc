@@ -3,7 +3,6 @@
 #include "oidc/pkce.h"
 
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -12,12 +11,10 @@
 
 namespace authgate {
 
-std::string RandomUrlSafe(size_t bytes) {
+absl::StatusOr<std::string> RandomUrlSafe(size_t bytes, const RandomSource& random) {
   std::string raw(bytes, '\0');
-  if (bytes > 0 &&
-      RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1) {
-    std::fputs("authgate: the OpenSSL random generator failed\n", stderr);
-    std::abort();
+  if (absl::Status s = random.Fill(reinterpret_cast<unsigned char*>(raw.data()), bytes); !s.ok()) {
+    return s;
   }
   return Base64UrlEncode(raw);
 }

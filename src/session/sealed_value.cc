@@ -5,8 +5,6 @@
 #include <cstdint>
 #include <cstring>
 
-#include <openssl/rand.h>
-
 #include "jose/base64url.h"
 #include "text.h"
 
@@ -37,11 +35,12 @@ size_t SealedTextSize(size_t plaintext_size) {
   return Base64UrlEncodedSize(kHeaderSize + plaintext_size + CookieKeys::kTagSize);
 }
 
-std::string SealValue(const CookieKeys& keys, const CookieBinding& binding, absl::Time expiry,
-                      std::string_view plaintext) {
+absl::StatusOr<std::string> SealValue(const CookieKeys& keys, const CookieBinding& binding,
+                                      absl::Time expiry, std::string_view plaintext,
+                                      const RandomSource& random) {
   const int64_t expiry_seconds = absl::ToUnixSeconds(expiry);
   uint8_t nonce[CookieKeys::kNonceSize];
-  if (RAND_bytes(nonce, sizeof(nonce)) != 1) return std::string();
+  if (absl::Status s = random.Fill(nonce, sizeof(nonce)); !s.ok()) return s;
   std::string raw;
   raw.reserve(kHeaderSize + plaintext.size() + CookieKeys::kTagSize);
   raw.push_back(static_cast<char>(kVersion));
@@ -49,7 +48,7 @@ std::string SealValue(const CookieKeys& keys, const CookieBinding& binding, absl
   raw.append(reinterpret_cast<const char*>(nonce), sizeof(nonce));
   if (!keys.Seal(nonce, EncodeBindingContext(kDomainTag, binding, expiry_seconds), plaintext,
                  &raw)) {
-    return std::string();
+    return absl::InternalError("sealing failed (OpenSSL AES-256-GCM)");
   }
   return Base64UrlEncode(raw);
 }

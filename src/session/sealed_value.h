@@ -32,7 +32,9 @@
 #include <string>
 #include <string_view>
 
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "random.h"
 #include "reason.h"
 #include "session/cookie_binding.h"
 #include "session/cookie_keys.h"
@@ -48,10 +50,11 @@ inline constexpr size_t kMaxSealedText = 64 * 1024;
 size_t SealedTextSize(size_t plaintext_size);
 
 // SealValue returns the sealed text of `plaintext`, valid until `expiry`
-// (truncated to whole seconds). Empty only when OpenSSL fails (no
-// randomness, out of memory); an empty text never opens.
-std::string SealValue(const CookieKeys& keys, const CookieBinding& binding, absl::Time expiry,
-                      std::string_view plaintext);
+// (truncated to whole seconds), with a nonce from `random`. Fails when the
+// generator does (Unavailable) or OpenSSL's cipher does (Internal).
+absl::StatusOr<std::string> SealValue(const CookieKeys& keys, const CookieBinding& binding,
+                                      absl::Time expiry, std::string_view plaintext,
+                                      const RandomSource& random = RandomSource::System());
 
 // OpenSealedValue returns true and sets *plaintext when `text` was sealed by
 // one of `keys` for `binding` and `now` is before its expiry. Otherwise false

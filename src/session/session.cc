@@ -5,7 +5,6 @@
 #include <cstdint>
 #include <utility>
 
-#include <openssl/rand.h>
 
 #include "jose/base64url.h"
 #include "jose/json.h"
@@ -126,9 +125,9 @@ absl::StatusOr<Session> ParseSession(std::string_view json) {
   return session;
 }
 
-std::string NewSessionId() {
+absl::StatusOr<std::string> NewSessionId(const RandomSource& random) {
   unsigned char bytes[16];
-  if (RAND_bytes(bytes, sizeof(bytes)) != 1) return std::string();
+  if (absl::Status s = random.Fill(bytes, sizeof(bytes)); !s.ok()) return s;
   return Base64UrlEncode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof(bytes)));
 }
 

@@ -29,6 +29,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "random.h"
 
 namespace authgate {
 
@@ -52,9 +53,9 @@ std::string SerializeSession(const Session& session);
 // InvalidArgument saying which member is wrong (never its value).
 absl::StatusOr<Session> ParseSession(std::string_view json);
 
-// NewSessionId returns 128 random bits, base64url (22 characters). Empty only
-// when the system has no randomness; SessionStore::Save refuses such a session.
-std::string NewSessionId();
+// NewSessionId returns 128 random bits from `random`, base64url (22
+// characters); fails (Unavailable) when the generator does.
+absl::StatusOr<std::string> NewSessionId(const RandomSource& random = RandomSource::System());
 
 }  // namespace authgate
 

@@ -156,9 +156,11 @@ absl::StatusOr<std::vector<std::string>> SessionStore::Save(const Session& sessi
   expiry = absl::FromUnixSeconds(absl::ToUnixSeconds(expiry));
   if (expiry <= now) return absl::FailedPreconditionError("the session's lifetime is over");
   const std::string& name = options_.cookie_name;
-  const std::string sealed =
-      SealValue(*keys_, CookieBinding{name, scope}, expiry, SerializeSession(session));
-  if (sealed.empty()) return absl::InternalError("sealing the session failed");
+  absl::StatusOr<std::string> sealed_or =
+      SealValue(*keys_, CookieBinding{name, scope}, expiry, SerializeSession(session),
+                *options_.random);
+  if (!sealed_or.ok()) return sealed_or.status();
+  const std::string& sealed = *sealed_or;
   if (sealed.size() > kMaxSealedText) {
     return absl::ResourceExhaustedError(ToAbsl(
         StrCat("session needs ", sealed.size(), " bytes of cookies, more than the limit of ",

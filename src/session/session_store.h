@@ -46,6 +46,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "random.h"
 #include "reason.h"
 #include "session/cookie_jar.h"
 #include "session/cookie_keys.h"
@@ -68,6 +69,8 @@ struct SessionStoreOptions {
   size_t max_cookie_bytes = 3800;  // per Set-Cookie header value: name, value and attributes
   int max_chunks = 10;
   size_t opened_cache_entries = 4096;  // sessions remembered by cookie text; 0: none
+  // The sealing nonces' source; must outlive the store.
+  const RandomSource* random = &RandomSource::System();
 };
 
 // ValidateSessionStoreOptions returns InvalidArgument unless the cookie name

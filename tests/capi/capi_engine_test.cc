@@ -153,11 +153,16 @@ TEST(CapiEngine, BearerDecisionsAndTheirHeaders) {
   EXPECT_EQ(removed.count("x-user"), 1u);
   EXPECT_EQ(removed.count("authorization"), 1u);
   EXPECT_EQ(First(Headers(ok.get(), AUTHGATE_HEADERS_SET), "x-user"), "svc");
+  size_t claims_len = 0;
+  std::string claims = authgate_decision_claims_json(ok.get(), &claims_len);
+  EXPECT_EQ(claims, R"({"iss":"https://issuer.test","aud":"api","sub":"svc","exp":4102444800})");
+  EXPECT_EQ(claims_len, claims.size());
 
   DecisionPtr missing = Evaluate(engine.get(), NewRequest("/api/x", {}));
   EXPECT_EQ(authgate_decision_action(missing.get()), AUTHGATE_ACTION_RESPOND);
   EXPECT_EQ(authgate_decision_status(missing.get()), 401);
   EXPECT_EQ(authgate_decision_reason(missing.get()), AUTHGATE_REASON_TOKEN_MISSING);
+  EXPECT_STREQ(authgate_decision_claims_json(missing.get(), nullptr), "");
   EXPECT_EQ(First(Headers(missing.get(), AUTHGATE_HEADERS_RESPONSE), "www-authenticate"),
             "Bearer realm=\"authgate\"");
   size_t body_len = 0;
@@ -178,6 +183,7 @@ TEST(CapiEngine, BearerDecisionsAndTheirHeaders) {
             AUTHGATE_OK);
   ASSERT_NE(now, nullptr);
   EXPECT_EQ(authgate_decision_action(now), AUTHGATE_ACTION_ALLOW);
+  EXPECT_STREQ(authgate_decision_claims_json(now, nullptr), "");  // a public route: no identity
   authgate_decision_free(now);
 
   // The counters, as numbers: two allowed, one token_missing.

@@ -63,6 +63,29 @@ TEST(EngineConfigTest, ProviderWithoutAudiencesIsWarnedAbout) {
   EXPECT_TRUE(quiet->warnings.empty());
 }
 
+// A binding hands over the sidecar's whole document: the keys only the
+// sidecar's server reads are accepted, ignored, and named in one warning.
+TEST(EngineConfigTest, SidecarServerKeysAreIgnoredWithAWarning) {
+  absl::StatusOr<EngineConfig> config = Parse(StrCat(R"({
+    "listen": "127.0.0.1:8080", "upstream": "http://127.0.0.1:9000",
+    "admin": "127.0.0.1:9901", "server": {"read_timeout": "5s"},)", kJwtOnly, "}"));
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->warnings.size(), 1u);
+  for (std::string_view key : {"listen", "upstream", "admin", "server"}) {
+    EXPECT_THAT(config->warnings[0], HasSubstr(StrCat("\"", key, "\""))) << key;
+  }
+  EXPECT_THAT(config->warnings[0], HasSubstr("ignored"));
+
+  absl::StatusOr<EngineConfig> one = Parse(StrCat(R"({"listen": ":8080",)", kJwtOnly, "}"));
+  ASSERT_TRUE(one.ok()) << one.status();
+  ASSERT_EQ(one->warnings.size(), 1u);
+  EXPECT_THAT(one->warnings[0], HasSubstr("\"listen\""));
+  EXPECT_THAT(one->warnings[0], ::testing::Not(HasSubstr("\"upstream\"")));
+
+  // Any other unknown key is still a typo to report.
+  EXPECT_THAT(ErrorOf(StrCat(R"({"listn": ":8080",)", kJwtOnly, "}")), HasSubstr("listn"));
+}
+
 std::string WithCookieDomain(std::string_view domain,
                              std::string_view redirect_uri = "https://app.example.test/callback") {
   return StrCat(R"({"session": {"secret": "0123456789abcdef0123456789abcdef", "cookie_domain": )",

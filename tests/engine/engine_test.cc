@@ -7,6 +7,8 @@
 #include "engine/engine.h"
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <thread>
 
@@ -178,6 +180,7 @@ class EngineTest : public ::testing::Test {
     EngineDependencies deps;
     deps.http = idp_.NewClient();
     deps.scheduler = std::move(scheduler);
+    deps.random = &random_;
     deps.environment = [](std::string_view name) -> std::optional<std::string> {
       if (name == "CLIENT_SECRET") return std::string(FakeIdentityProvider::kClientSecret);
       return std::nullopt;
@@ -217,7 +220,18 @@ class EngineTest : public ::testing::Test {
     return callback;
   }
 
+  // OpenSSL's generator, unless a test makes it fail.
+  class SwitchableRandom final : public RandomSource {
+   public:
+    absl::Status Fill(unsigned char* out, size_t size) const override {
+      if (failing) return absl::UnavailableError("the test's generator failed");
+      return RandomSource::System().Fill(out, size);
+    }
+    std::atomic<bool> failing{false};
+  };
+
   ManualClock clock_{absl::FromUnixSeconds(1800000000)};
+  SwitchableRandom random_;
   FakeIdentityProvider idp_{"https://idp.test", clock_};
   std::vector<ManualScheduler*> schedulers_;
   std::unique_ptr<Engine> engine_;
@@ -710,9 +724,11 @@ TEST_F(EngineTest, ConcurrentRequestsRefreshOnce) {
   std::vector<Decision> decisions;
   for (int i = 0; i < kRequests; ++i) {
     Decision d;
-    bool inline_answer = engine_->EvaluateAsync(browser.Get("/private"), &d, [&](Decision later) {
+    bool inline_answer = engine_->EvaluateAsync(browser.Get("/private"), &d,
+                                                [&](absl::StatusOr<Decision> later) {
+      ASSERT_TRUE(later.ok()) << later.status();
       std::lock_guard<std::mutex> lock(mutex);
-      decisions.push_back(std::move(later));
+      decisions.push_back(*std::move(later));
       all_done.notify_all();
     });
     EXPECT_FALSE(inline_answer) << "the refresh is pending";
@@ -1086,9 +1102,11 @@ TEST_F(BearerTest, UnknownKeyIsRefetchedBeforeTheVerdict) {
   Decision now_decision;
   // The refetch usually completes after EvaluateAsync() returns (then the
   // callback answers); when the provider is faster, the answer comes inline.
-  if (engine_->EvaluateAsync(Api({"Bearer " + token}), &now_decision, [&](Decision d) {
+  if (engine_->EvaluateAsync(Api({"Bearer " + token}), &now_decision,
+                             [&](absl::StatusOr<Decision> d) {
+        ASSERT_TRUE(d.ok()) << d.status();
         std::lock_guard<std::mutex> lock(mutex);
-        later = std::move(d);
+        later = *std::move(d);
         answered.notify_all();
       })) {
     later = std::move(now_decision);
@@ -1354,12 +1372,13 @@ TEST_F(EngineTest, EvaluateAsyncAnswersInlineWhenNoNetworkIsNeeded) {
   Browser browser;
   Decision d;
   bool called = false;
-  EXPECT_TRUE(engine_->EvaluateAsync(browser.Get("/public/x"), &d, [&](Decision) { called = true; }));
+  EXPECT_TRUE(engine_->EvaluateAsync(browser.Get("/public/x"), &d,
+                                     [&](absl::StatusOr<Decision>) { called = true; }));
   EXPECT_EQ(d.action, Decision::Action::kAllow);
   EXPECT_FALSE(called);
 }
 
-TEST_F(EngineTest, SyncEvaluateIsBoundedAndDestructionAnswersPending) {
+TEST_F(EngineTest, SyncEvaluateIsBoundedAndDestructionCancelsPending) {
   std::string config = Config();
   config.replace(config.find("\"5s\""), 4, "\"100ms\"");
   Start(config);
@@ -1370,16 +1389,57 @@ TEST_F(EngineTest, SyncEvaluateIsBoundedAndDestructionAnswersPending) {
   idp_.HoldTokenEndpoint(true);
   Decision timed_out = engine_->Evaluate(browser.Get("/private"));
   EXPECT_EQ(timed_out.status, 504);
-  std::atomic<int> answered{0};
+  struct Answers {
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::vector<absl::Status> statuses;
+    std::thread::id thread;
+  };
+  auto answers = std::make_shared<Answers>();
   Decision d;
   EXPECT_FALSE(engine_->EvaluateAsync(browser.Get("/private"), &d,
-                                      [&](Decision later) {
-                                        EXPECT_GE(later.status, 500);
-                                        answered++;
+                                      [answers](absl::StatusOr<Decision> later) {
+                                        std::lock_guard<std::mutex> lock(answers->mutex);
+                                        answers->statuses.push_back(later.status());
+                                        answers->thread = std::this_thread::get_id();
+                                        answers->changed.notify_all();
                                       }));
   engine_.reset();
-  EXPECT_EQ(answered.load(), 1);
+  std::unique_lock<std::mutex> lock(answers->mutex);
+  ASSERT_TRUE(answers->changed.wait_for(lock, std::chrono::seconds(10),
+                                        [&] { return !answers->statuses.empty(); }));
+  EXPECT_EQ(answers->statuses.size(), 1u);
+  EXPECT_TRUE(absl::IsCancelled(answers->statuses[0])) << answers->statuses[0];
+  EXPECT_NE(answers->thread, std::this_thread::get_id()) << "run inside the destructor";
+  lock.unlock();
   idp_.HoldTokenEndpoint(false);
+}
+
+// A random generator that fails is a 503 without any cookie, whether the
+// login starts (state, nonce, verifier, the sealed flow cookie) or ends (the
+// session's id and its sealed cookie); never an abort, never an empty value.
+TEST_F(EngineTest, RandomGeneratorFailureIs503WithoutCookies) {
+  Start();
+  Browser browser;
+  random_.failing = true;
+  Decision start = engine_->Evaluate(browser.Get("/private"));
+  EXPECT_EQ(start.status, 503);
+  EXPECT_EQ(start.outcome, Outcome::kUnavailable);
+  EXPECT_THAT(start.detail, HasSubstr("random"));
+  EXPECT_THAT(SetCookies(start), IsEmpty());
+  EXPECT_FALSE(HeaderOf(start.response_headers, "location").has_value());
+
+  random_.failing = false;
+  std::string location = BeginLogin(browser);
+  std::string code = idp_.Authorize(location);
+  random_.failing = true;
+  Decision callback = engine_->Evaluate(browser.Get(StrCat(
+      "/callback?code=", code, "&state=", QueryParam(location, "state"),
+      "&iss=https%3A%2F%2Fidp.test")));
+  EXPECT_EQ(callback.status, 503);
+  EXPECT_EQ(callback.outcome, Outcome::kUnavailable);
+  EXPECT_THAT(callback.detail, HasSubstr("random"));
+  EXPECT_THAT(SetCookies(callback), IsEmpty());
 }
 
 TEST_F(EngineTest, StatsCountOutcomesAndReasons) {
@@ -1391,6 +1451,148 @@ TEST_F(EngineTest, StatsCountOutcomesAndReasons) {
   EXPECT_EQ(stats.outcomes[static_cast<size_t>(Outcome::kAllowed)], 1u);
   EXPECT_EQ(stats.outcomes[static_cast<size_t>(Outcome::kForbidden)], 1u);
   EXPECT_EQ(stats.reasons[static_cast<size_t>(Reason::kNoMatchingRule)], 1u);
+}
+
+
+// ---- host callbacks (a Python callback takes the GIL, a Go one may block) ----
+
+class EngineTestHostCallbacks : public BearerTest {
+ protected:
+  // An access token signed with a key the provider's JWKS lacks: its verdict
+  // waits for a key refetch, so EvaluateAsync() answers later.
+  std::string TokenWithUnknownKey() {
+    int64_t now = absl::ToUnixSeconds(clock_.Now());
+    return testing::SignToken(
+        idp_.key(), "RS256", R"({"alg":"RS256","typ":"at+jwt","kid":"rotated-away"})",
+        StrCat(R"({"iss":"https://idp.test","sub":"svc-1","aud":"api","scope":"api:read",)",
+               R"("iat":)", now, R"(,"exp":)", now + 300, "}"));
+  }
+};
+
+// The host's lock, held by the thread freeing the engine, blocks a callback
+// already running: free must return anyway; then the callback completes,
+// and the call still pending at free is cancelled. Each callback runs once.
+TEST_F(EngineTestHostCallbacks, FreeReturnsWhileACallbackWaitsForTheFreeingThreadsLock) {
+  Start();
+  clock_.Advance(absl::Seconds(31));  // past the refetch rate limit
+  idp_.set_access_token_lifetime(120);
+  Browser browser;
+  Login(browser);
+  clock_.Advance(absl::Minutes(3));  // the session's access token needs a refresh
+  // Both calls below are certainly pending: their answers wait here.
+  idp_.HoldTokenEndpoint(true);
+  idp_.HoldJwks(true);
+
+  struct Shared {
+    std::mutex host_lock;  // the GIL
+    std::mutex mutex;
+    std::condition_variable changed;
+    bool browser_callback_entered = false;
+    bool freed = false;
+    int browser_calls = 0;
+    int bearer_calls = 0;
+    std::optional<Decision> browser_decision;
+    absl::Status bearer_status;
+  };
+  auto shared = std::make_shared<Shared>();
+  auto wait_for = [&](auto condition) {
+    std::unique_lock<std::mutex> lock(shared->mutex);
+    return shared->changed.wait_for(lock, std::chrono::seconds(10), condition);
+  };
+  Request browser_request = browser.Get("/private");
+  Request bearer_request = Api({"Bearer " + TokenWithUnknownKey()});
+  std::unique_ptr<Engine> engine = std::move(engine_);
+  std::thread host([&, shared, engine = std::move(engine)]() mutable {
+    std::lock_guard<std::mutex> held(shared->host_lock);
+    Decision d;
+    // Answered once the token endpoint answers; its callback takes the
+    // host's lock.
+    EXPECT_FALSE(engine->EvaluateAsync(browser_request, &d,
+                                       [shared](absl::StatusOr<Decision> later) {
+                                         {
+                                           std::lock_guard<std::mutex> lock(shared->mutex);
+                                           shared->browser_callback_entered = true;
+                                           shared->changed.notify_all();
+                                         }
+                                         std::lock_guard<std::mutex> gil(shared->host_lock);
+                                         std::lock_guard<std::mutex> lock(shared->mutex);
+                                         ++shared->browser_calls;
+                                         if (later.ok()) shared->browser_decision = *later;
+                                         shared->changed.notify_all();
+                                       }));
+    // Its key refetch stays held: still pending when the engine is freed.
+    EXPECT_FALSE(engine->EvaluateAsync(bearer_request, &d,
+                                       [shared](absl::StatusOr<Decision> later) {
+                                         std::lock_guard<std::mutex> lock(shared->mutex);
+                                         ++shared->bearer_calls;
+                                         shared->bearer_status = later.status();
+                                         shared->changed.notify_all();
+                                       }));
+    idp_.HoldTokenEndpoint(false);
+    {
+      std::unique_lock<std::mutex> lock(shared->mutex);
+      if (!shared->changed.wait_for(lock, std::chrono::seconds(10),
+                                    [&] { return shared->browser_callback_entered; })) {
+        ADD_FAILURE() << "the browser request's callback never started";
+      }
+    }
+    engine.reset();  // authgate_engine_free, with the GIL held
+    std::lock_guard<std::mutex> lock(shared->mutex);
+    shared->freed = true;
+    shared->changed.notify_all();
+  });
+  bool freed = wait_for([&] { return shared->freed; });
+  if (!freed) {
+    // The old behaviour: free waits for the callback, which waits for the
+    // host's lock, held by the freeing thread, forever. Those threads can
+    // never be joined, nor the fixture torn down: end the process.
+    ADD_FAILURE() << "freeing the engine waited for a callback blocked on the freeing thread's lock";
+    std::fflush(stdout);
+    std::_Exit(1);
+  }
+  host.join();  // releases the host's lock: the callbacks may now complete
+  ASSERT_TRUE(wait_for([&] { return shared->browser_calls == 1 && shared->bearer_calls == 1; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // a second call would show
+  std::lock_guard<std::mutex> lock(shared->mutex);
+  EXPECT_EQ(shared->browser_calls, 1);
+  EXPECT_EQ(shared->bearer_calls, 1);
+  ASSERT_TRUE(shared->browser_decision.has_value());
+  EXPECT_EQ(shared->browser_decision->action, Decision::Action::kAllow);
+  EXPECT_TRUE(absl::IsCancelled(shared->bearer_status)) << shared->bearer_status;
+  idp_.HoldJwks(false);
+}
+
+// A callback that evaluates again, with a step that needs the network,
+// gets its answer: the callback does not occupy a thread the engine needs.
+TEST_F(EngineTestHostCallbacks, CallbackMayEvaluateAgain) {
+  Start();
+  idp_.set_access_token_lifetime(120);
+  Browser first, second;
+  Login(first);
+  Login(second);
+  clock_.Advance(absl::Minutes(3));  // both sessions' access tokens need a refresh
+  idp_.HoldTokenEndpoint(true);  // the first call is certainly pending
+  Request second_request = second.Get("/private");
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::optional<Decision> nested;
+  int calls = 0;
+  Decision d;
+  ASSERT_FALSE(engine_->EvaluateAsync(
+      first.Get("/private"), &d, [&](absl::StatusOr<Decision> later) {
+        EXPECT_TRUE(later.ok()) << later.status();
+        Decision again = engine_->Evaluate(second_request);  // a refresh: the network
+        std::lock_guard<std::mutex> lock(mutex);
+        ++calls;
+        nested = std::move(again);
+        changed.notify_all();
+      }));
+  idp_.HoldTokenEndpoint(false);
+  std::unique_lock<std::mutex> lock(mutex);
+  ASSERT_TRUE(changed.wait_for(lock, std::chrono::seconds(20), [&] { return nested.has_value(); }));
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(nested->action, Decision::Action::kAllow) << nested->status << " " << nested->detail;
+  EXPECT_EQ(idp_.refresh_requests(), 2);
 }
 
 }  // namespace

@@ -165,14 +165,13 @@ void FakeIdentityProvider::Worker() {
     changed_.wait(lock, [&] {
       if (stopping_) return true;
       for (const Pending::Item& item : queue_->items) {
-        bool token_endpoint = item.request.url == issuer_ + "/token";
-        if (!(hold_ && token_endpoint)) return true;
+        if (!HeldLocked(item.request)) return true;
       }
       return false;
     });
     if (stopping_) return;
     auto it = queue_->items.begin();
-    while (hold_ && it->request.url == issuer_ + "/token") ++it;
+    while (HeldLocked(it->request)) ++it;
     Pending::Item item = std::move(*it);
     queue_->items.erase(it);
     queue_->busy_client = item.client;
@@ -308,6 +307,17 @@ void FakeIdentityProvider::HoldTokenEndpoint(bool hold) {
   std::lock_guard<std::mutex> lock(mutex_);
   hold_ = hold;
   changed_.notify_all();
+}
+
+void FakeIdentityProvider::HoldJwks(bool hold) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  hold_jwks_ = hold;
+  changed_.notify_all();
+}
+
+bool FakeIdentityProvider::HeldLocked(const HttpRequest& request) const {
+  return (hold_ && request.url == issuer_ + "/token") ||
+         (hold_jwks_ && request.url == issuer_ + "/jwks");
 }
 
 int FakeIdentityProvider::token_requests() const {

@@ -58,6 +58,8 @@ class FakeIdentityProvider {
   void set_refresh_sub(std::string sub);  // a refreshed ID token with another subject
   // While held, token endpoint answers wait (to gather concurrent refreshes).
   void HoldTokenEndpoint(bool hold);
+  // While held, JWKS answers wait (a key refetch stays pending).
+  void HoldJwks(bool hold);
   int token_requests() const;
   int refresh_requests() const;
 
@@ -70,6 +72,8 @@ class FakeIdentityProvider {
   std::string IdTokenFor(const std::string& nonce, const std::string& patch,
                          const std::string& sub);
   void Worker();
+  // Whether `request` waits for a Hold to end; mutex_ held.
+  bool HeldLocked(const HttpRequest& request) const;
 
   std::string issuer_;
   const Clock& clock_;
@@ -85,6 +89,7 @@ class FakeIdentityProvider {
   bool refresh_fails_ = false;
   std::string refresh_sub_ = "alice";
   bool hold_ = false;
+  bool hold_jwks_ = false;
   int token_requests_ = 0;
   int refresh_requests_ = 0;
   int counter_ = 0;

@@ -101,7 +101,7 @@ const Genuine& MakeGenuine() {
     flow.code_verifier = std::string(43, 'v');
     flow.return_to = "/orders";
     flow.created = kSealedAt;
-    g->flow_value = authgate::SealValue(*g->keys, authgate::CookieBinding{kFlowName, kHost},
+    g->flow_value = *authgate::SealValue(*g->keys, authgate::CookieBinding{kFlowName, kHost},
                                         kSealedAt + absl::Minutes(10),
                                         authgate::SerializeFlowState(flow));
     FUZZ_CHECK(!g->flow_value.empty());

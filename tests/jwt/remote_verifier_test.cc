@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
 #include <future>
 #include <mutex>
 #include <random>
@@ -112,7 +114,9 @@ AsyncOutcome CheckAsync(const JwtVerifier& verifier, const std::string& token) {
   bool valid = false;
   Rejection why;
   outcome.final_at_once = verifier.VerifyAsync(
-      token, &valid, nullptr, &why, [&promise](bool ok, VerifiedToken, Rejection late) {
+      token, &valid, nullptr, &why,
+      [&promise](absl::Status status, bool ok, VerifiedToken, Rejection late) {
+        EXPECT_TRUE(status.ok()) << status;
         promise.set_value({ok, late.reason});
       });
   if (outcome.final_at_once) {
@@ -227,6 +231,75 @@ TEST_F(RemoteVerifierTest, SlowProviderNeverHoldsARequestBeyondTheBound) {
   auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(Check(*verifier, TokenFrom(old_key_, "old")), Reason::kNone);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 500ms);
+}
+
+// Destroying the verifier (authgate_verifier_free) with calls pending, while
+// holding the host's lock (the GIL) that the first cancellation's callback
+// takes: the destructor returns without waiting for it, the callbacks run
+// afterwards on a library thread, each exactly once, with Cancelled.
+TEST_F(RemoteVerifierTest, DestructionCancelsPendingCallsWithoutWaitingForThem) {
+  server_.Serve(JwksOf({{&old_key_, "old"}}));
+  auto verifier = Build(R"({"jwks_uri":")" + server_.Url("/jwks") + R"(","async_timeout":"60s"})");
+  ASSERT_TRUE(verifier->WaitReady(absl::Seconds(10)));
+  server_.Hang();  // the refetch for the unknown key never completes
+  struct Shared {
+    std::mutex host_lock;
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::vector<absl::Status> statuses;
+    std::vector<std::thread::id> threads;
+    bool destroyed = false;
+  };
+  auto shared = std::make_shared<Shared>();
+  auto record = [shared](absl::Status status) {
+    std::lock_guard<std::mutex> lock(shared->mutex);
+    shared->statuses.push_back(std::move(status));
+    shared->threads.push_back(std::this_thread::get_id());
+    shared->changed.notify_all();
+  };
+  std::thread::id destroying_thread;
+  std::thread host([&, shared, verifier = std::move(verifier)]() mutable {
+    destroying_thread = std::this_thread::get_id();
+    std::lock_guard<std::mutex> held(shared->host_lock);
+    bool valid = true;
+    Rejection why;
+    for (int i = 0; i < 2; ++i) {
+      EXPECT_FALSE(verifier->VerifyAsync(
+          TokenFrom(new_key_, "new"), &valid, nullptr, &why,
+          [shared, record, i](absl::Status status, bool ok, VerifiedToken, Rejection) {
+            EXPECT_FALSE(ok);
+            if (i == 0) {
+              std::lock_guard<std::mutex> gil(shared->host_lock);  // waits for the host
+            }
+            record(std::move(status));
+          }));
+    }
+    verifier.reset();
+    std::lock_guard<std::mutex> lock(shared->mutex);
+    shared->destroyed = true;
+    shared->changed.notify_all();
+  });
+  std::unique_lock<std::mutex> lock(shared->mutex);
+  if (!shared->changed.wait_for(lock, 10s, [&] { return shared->destroyed; })) {
+    // The old behaviour: the destructor ran the first callback itself, which
+    // waits for the lock its own thread holds. That thread can never be
+    // joined: end the process.
+    ADD_FAILURE() << "destroying the verifier waited for a callback";
+    std::fflush(stdout);
+    std::_Exit(1);
+  }
+  lock.unlock();
+  host.join();
+  lock.lock();
+  ASSERT_TRUE(shared->changed.wait_for(lock, 10s, [&] { return shared->statuses.size() == 2; }));
+  lock.unlock();
+  std::this_thread::sleep_for(50ms);  // a third call would show
+  lock.lock();
+  ASSERT_EQ(shared->statuses.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_TRUE(absl::IsCancelled(shared->statuses[i])) << shared->statuses[i];
+    EXPECT_NE(shared->threads[i], destroying_thread);
+  }
 }
 
 TEST_F(RemoteVerifierTest, AFloodOfRandomKidsFetchesAtMostOncePerInterval) {

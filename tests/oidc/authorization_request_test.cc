@@ -123,7 +123,7 @@ FlowState SampleFlow() {
   FlowState flow;
   flow.state_id = "st4te";
   flow.nonce = "n0nce";
-  flow.code_verifier = RandomUrlSafe(32);
+  flow.code_verifier = *RandomUrlSafe(32);
   flow.return_to = "/orders?q=\"quoted\"\\";
   flow.created = absl::FromUnixSeconds(1800000000);
   return flow;
@@ -142,7 +142,7 @@ TEST(FlowStateTest, RoundTrips) {
 }
 
 TEST(FlowStateTest, IsStrict) {
-  std::string verifier = RandomUrlSafe(32);
+  std::string verifier = *RandomUrlSafe(32);
   auto json = [&](std::string extra, std::string v, std::string t) {
     return R"({"id":"a","n":"b","v":")" + v + R"(","r":"/","t":)" + t + extra + "}";
   };

@@ -84,7 +84,7 @@ class OidcClientTest : public ::testing::Test {
 
   // A flow whose nonce the provider will put into its ID token.
   FlowState Flow(OidcClient& client) {
-    FlowState flow = client.NewFlow("/orders", clock_.Now());
+    FlowState flow = *client.NewFlow("/orders", clock_.Now());
     provider_.ExpectNonce(flow.nonce);
     return flow;
   }
@@ -148,8 +148,8 @@ TEST_F(OidcClientTest, FullLogin) {
 
 TEST_F(OidcClientTest, NewFlowHasFreshSecretsAndASafeReturnTarget) {
   auto client = Make();
-  FlowState a = client->NewFlow("/orders?page=2", clock_.Now());
-  FlowState b = client->NewFlow("//evil.example/", clock_.Now());
+  FlowState a = *client->NewFlow("/orders?page=2", clock_.Now());
+  FlowState b = *client->NewFlow("//evil.example/", clock_.Now());
   EXPECT_EQ(a.return_to, "/orders?page=2");
   EXPECT_EQ(b.return_to, "/") << "refused targets become /";
   EXPECT_EQ(a.created, clock_.Now());
@@ -252,7 +252,7 @@ TEST_F(OidcClientTest, TokenEndpointAnswersNonsense) {
 
 TEST_F(OidcClientTest, IdTokenWithAnotherNonceIsRefused) {
   auto client = Make();
-  FlowState flow = client->NewFlow("/", clock_.Now());
+  FlowState flow = *client->NewFlow("/", clock_.Now());
   provider_.ExpectNonce("replayed-nonce");
   Answer answer = Callback(*client, {{"code", "abc"}}, flow);
   EXPECT_EQ(answer.why.reason, Reason::kNonceMismatch);
@@ -474,7 +474,7 @@ TEST_F(OidcClientOfflineTest, ExplicitEndpointsAreReadyWithoutTraffic) {
   EXPECT_TRUE(client->Ready());
   EXPECT_TRUE(http_.sent().empty());
   absl::StatusOr<std::string> url =
-      client->AuthorizationUrl(client->NewFlow("/", clock_.Now()), "s");
+      client->AuthorizationUrl(*client->NewFlow("/", clock_.Now()), "s");
   ASSERT_TRUE(url.ok());
   EXPECT_THAT(*url, StartsWith("https://idp.example/authorize?response_type=code&"));
 }
@@ -487,11 +487,11 @@ TEST_F(OidcClientOfflineTest, NotReadyUntilDiscoverySucceeds) {
   EXPECT_FALSE(client->Ready());
   EXPECT_THAT(client->last_error(), HasSubstr("HTTP status 500"));
   absl::StatusOr<std::string> url =
-      client->AuthorizationUrl(client->NewFlow("/", clock_.Now()), "s");
+      client->AuthorizationUrl(*client->NewFlow("/", clock_.Now()), "s");
   EXPECT_EQ(url.status().code(), absl::StatusCode::kUnavailable);
   int calls = 0;
   Rejection why;
-  client->HandleCallback({{"code", "abc"}}, client->NewFlow("/", clock_.Now()), clock_.Now(),
+  client->HandleCallback({{"code", "abc"}}, *client->NewFlow("/", clock_.Now()), clock_.Now(),
                          [&](bool ok, LoginResult, Rejection r) { ++calls, why = r; });
   EXPECT_EQ(calls, 1);
   EXPECT_EQ(why.reason, Reason::kProviderUnavailable);
@@ -505,7 +505,7 @@ TEST_F(OidcClientOfflineTest, PendingCallbacksRunOnceWhenDestroyed) {
   });
   int login_calls = 0, refresh_calls = 0;
   Reason login_reason = Reason::kNone, refresh_reason = Reason::kNone;
-  client->HandleCallback({{"code", "abc"}}, client->NewFlow("/", clock_.Now()), clock_.Now(),
+  client->HandleCallback({{"code", "abc"}}, *client->NewFlow("/", clock_.Now()), clock_.Now(),
                          [&](bool, LoginResult, Rejection why) {
                            ++login_calls;
                            login_reason = why.reason;

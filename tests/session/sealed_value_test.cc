@@ -56,7 +56,7 @@ class SealedValueTest : public ::testing::Test {
   // ExpectEveryBitFlipRejected flips each bit of raw[begin, end) of the
   // decoded value in turn, re-encodes it, and expects session_invalid.
   void ExpectEveryBitFlipRejected(size_t begin, size_t end) {
-    const std::string raw = Decode(SealValue(*keys_, kBinding, kExpiry, kPlaintext));
+    const std::string raw = Decode(*SealValue(*keys_, kBinding, kExpiry, kPlaintext));
     ASSERT_LT(begin, end);
     ASSERT_LE(end, raw.size());
     for (size_t i = begin; i < end; ++i) {
@@ -75,7 +75,7 @@ class SealedValueTest : public ::testing::Test {
 };
 
 TEST_F(SealedValueTest, RoundTrip) {
-  const std::string text = SealValue(*keys_, kBinding, kExpiry, kPlaintext);
+  const std::string text = *SealValue(*keys_, kBinding, kExpiry, kPlaintext);
   ASSERT_EQ(Open(text), Reason::kNone) << why_.detail;
   EXPECT_EQ(plaintext_, kPlaintext);
   EXPECT_EQ(text.size(), SealedTextSize(kPlaintext.size()));
@@ -86,7 +86,7 @@ TEST_F(SealedValueTest, RoundTripOfEmptyAndBinaryPlaintexts) {
   std::string binary;
   for (int c = 0; c < 256; ++c) binary.push_back(static_cast<char>(c));
   for (const std::string& plaintext : {std::string(), binary}) {
-    const std::string text = SealValue(*keys_, kBinding, kExpiry, plaintext);
+    const std::string text = *SealValue(*keys_, kBinding, kExpiry, plaintext);
     EXPECT_EQ(text.size(), SealedTextSize(plaintext.size()));
     ASSERT_EQ(Open(text), Reason::kNone) << why_.detail;
     EXPECT_EQ(plaintext_, plaintext);
@@ -94,7 +94,7 @@ TEST_F(SealedValueTest, RoundTripOfEmptyAndBinaryPlaintexts) {
 }
 
 TEST_F(SealedValueTest, LayoutIsVersionExpiryNonceCiphertextTag) {
-  const std::string raw = Decode(SealValue(*keys_, kBinding, kExpiry, kPlaintext));
+  const std::string raw = Decode(*SealValue(*keys_, kBinding, kExpiry, kPlaintext));
   ASSERT_EQ(raw.size(), kCiphertextAt + kPlaintext.size() + CookieKeys::kTagSize);
   EXPECT_EQ(raw[kVersionAt], 1);
   const std::string expiry = raw.substr(kExpiryAt, 8);
@@ -103,8 +103,8 @@ TEST_F(SealedValueTest, LayoutIsVersionExpiryNonceCiphertextTag) {
 }
 
 TEST_F(SealedValueTest, EachSealUsesAFreshNonce) {
-  const std::string a = SealValue(*keys_, kBinding, kExpiry, kPlaintext);
-  const std::string b = SealValue(*keys_, kBinding, kExpiry, kPlaintext);
+  const std::string a = *SealValue(*keys_, kBinding, kExpiry, kPlaintext);
+  const std::string b = *SealValue(*keys_, kBinding, kExpiry, kPlaintext);
   EXPECT_NE(a, b);
   EXPECT_NE(Decode(a).substr(kNonceAt, CookieKeys::kNonceSize),
             Decode(b).substr(kNonceAt, CookieKeys::kNonceSize));
@@ -121,7 +121,7 @@ TEST_F(SealedValueTest, TamperedExpiryIsInvalid) {
 }
 
 TEST_F(SealedValueTest, AnExpiryPushedLaterIsInvalidNotExpired) {
-  std::string raw = Decode(SealValue(*keys_, kBinding, kExpiry, kPlaintext));
+  std::string raw = Decode(*SealValue(*keys_, kBinding, kExpiry, kPlaintext));
   raw[kExpiryAt + 3] = 0x7f;  // years later
   EXPECT_EQ(Open(Base64UrlEncode(raw), kExpiry + absl::Hours(1)), Reason::kSessionInvalid);
 }
@@ -140,7 +140,7 @@ TEST_F(SealedValueTest, TamperedTagIsInvalid) {
 }
 
 TEST_F(SealedValueTest, TamperedTextIsInvalid) {
-  const std::string text = SealValue(*keys_, kBinding, kExpiry, "short");
+  const std::string text = *SealValue(*keys_, kBinding, kExpiry, "short");
   for (size_t i = 0; i < text.size(); ++i) {
     std::string altered = text;
     altered[i] = altered[i] == 'A' ? 'B' : 'A';
@@ -149,7 +149,7 @@ TEST_F(SealedValueTest, TamperedTextIsInvalid) {
 }
 
 TEST_F(SealedValueTest, TruncatedIsInvalid) {
-  const std::string text = SealValue(*keys_, kBinding, kExpiry, kPlaintext);
+  const std::string text = *SealValue(*keys_, kBinding, kExpiry, kPlaintext);
   for (size_t size = 0; size < text.size(); ++size) {
     EXPECT_EQ(Open(text.substr(0, size)), Reason::kSessionInvalid) << size;
   }
@@ -160,30 +160,30 @@ TEST_F(SealedValueTest, TruncatedIsInvalid) {
 }
 
 TEST_F(SealedValueTest, ExtendedIsInvalid) {
-  const std::string raw = Decode(SealValue(*keys_, kBinding, kExpiry, kPlaintext));
+  const std::string raw = Decode(*SealValue(*keys_, kBinding, kExpiry, kPlaintext));
   EXPECT_EQ(Open(Base64UrlEncode(raw + "x")), Reason::kSessionInvalid);
 }
 
 TEST_F(SealedValueTest, AnotherCookieNameIsInvalid) {
-  const std::string text = SealValue(*keys_, kBinding, kExpiry, kPlaintext);
+  const std::string text = *SealValue(*keys_, kBinding, kExpiry, kPlaintext);
   EXPECT_EQ(Open(text, kNow, CookieBinding{"__Host-authgate_state", kBinding.host}),
             Reason::kSessionInvalid);
 }
 
 TEST_F(SealedValueTest, AnotherHostIsInvalid) {
-  const std::string text = SealValue(*keys_, kBinding, kExpiry, kPlaintext);
+  const std::string text = *SealValue(*keys_, kBinding, kExpiry, kPlaintext);
   EXPECT_EQ(Open(text, kNow, CookieBinding{kBinding.name, "other.example"}),
             Reason::kSessionInvalid);
 }
 
 TEST_F(SealedValueTest, FieldBoundariesAreUnambiguous) {
-  const std::string text = SealValue(*keys_, CookieBinding{"ab", "c"}, kExpiry, kPlaintext);
+  const std::string text = *SealValue(*keys_, CookieBinding{"ab", "c"}, kExpiry, kPlaintext);
   EXPECT_EQ(Open(text, kNow, CookieBinding{"ab", "c"}), Reason::kNone);
   EXPECT_EQ(Open(text, kNow, CookieBinding{"a", "bc"}), Reason::kSessionInvalid);
 }
 
 TEST_F(SealedValueTest, ExpiredWhenAuthentic) {
-  const std::string text = SealValue(*keys_, kBinding, kExpiry, kPlaintext);
+  const std::string text = *SealValue(*keys_, kBinding, kExpiry, kPlaintext);
   EXPECT_EQ(Open(text, kExpiry - absl::Seconds(1)), Reason::kNone);
   EXPECT_EQ(Open(text, kExpiry), Reason::kSessionExpired);
   EXPECT_THAT(why_.detail, HasSubstr("2026-01-01T01:00:00Z"));
@@ -191,15 +191,15 @@ TEST_F(SealedValueTest, ExpiredWhenAuthentic) {
 
 TEST_F(SealedValueTest, WrongKeyIsInvalid) {
   std::shared_ptr<const CookieKeys> other = Keys({std::string(32, 'x')});
-  EXPECT_EQ(Open(SealValue(*other, kBinding, kExpiry, kPlaintext)), Reason::kSessionInvalid);
+  EXPECT_EQ(Open(*SealValue(*other, kBinding, kExpiry, kPlaintext)), Reason::kSessionInvalid);
 }
 
 TEST_F(SealedValueTest, RotationOldKeyOpensNewKeySeals) {
   std::shared_ptr<const CookieKeys> old_only = Keys({kOldSecret});
   std::shared_ptr<const CookieKeys> new_only = Keys({kNewSecret});
-  const std::string before = SealValue(*old_only, kBinding, kExpiry, kPlaintext);
+  const std::string before = *SealValue(*old_only, kBinding, kExpiry, kPlaintext);
   EXPECT_EQ(Open(before), Reason::kNone);
-  const std::string after = SealValue(*keys_, kBinding, kExpiry, kPlaintext);
+  const std::string after = *SealValue(*keys_, kBinding, kExpiry, kPlaintext);
   EXPECT_EQ(Open(after, kNow, kBinding, new_only.get()), Reason::kNone);
   EXPECT_EQ(Open(after, kNow, kBinding, old_only.get()), Reason::kSessionInvalid);
   EXPECT_EQ(Open(before, kNow, kBinding, new_only.get()), Reason::kSessionInvalid);
@@ -215,13 +215,13 @@ TEST_F(SealedValueTest, GarbageIsInvalid) {
 TEST_F(SealedValueTest, OversizedIsInvalidBeforeAnyWork) {
   EXPECT_EQ(Open(std::string(kMaxSealedText + 1, 'A')), Reason::kSessionInvalid);
   EXPECT_THAT(why_.detail, HasSubstr("larger than"));
-  const std::string big = SealValue(*keys_, kBinding, kExpiry, std::string(50000, 'p'));
+  const std::string big = *SealValue(*keys_, kBinding, kExpiry, std::string(50000, 'p'));
   ASSERT_GT(big.size(), kMaxSealedText);
   EXPECT_EQ(Open(big), Reason::kSessionInvalid);
 }
 
 TEST_F(SealedValueTest, DetailsNeverContainThePlaintext) {
-  std::string raw = Decode(SealValue(*keys_, kBinding, kExpiry, kPlaintext));
+  std::string raw = Decode(*SealValue(*keys_, kBinding, kExpiry, kPlaintext));
   raw.back() = static_cast<char>(raw.back() ^ 1);
   Open(Base64UrlEncode(raw));
   EXPECT_EQ(why_.detail.find("alice"), std::string::npos);

@@ -182,7 +182,7 @@ TEST(SessionTest, ErrorsNeverQuoteValues) {
 TEST(SessionTest, NewSessionIdsAreRandom128BitBase64Url) {
   std::set<std::string> ids;
   for (int i = 0; i < 100; ++i) {
-    const std::string id = NewSessionId();
+    const std::string id = *NewSessionId();
     ASSERT_EQ(id.size(), 22u);
     std::string bytes;
     ASSERT_TRUE(Base64UrlDecode(id, &bytes)) << id;

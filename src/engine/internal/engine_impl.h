@@ -19,12 +19,15 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
+#include "delivery.h"
 #include "engine/decision.h"
 #include "engine/engine.h"
 #include "engine/engine_config.h"
 #include "engine/rate_limiter.h"
 #include "engine/request.h"
 #include "jwt/jwt_verifier.h"
+#include "lifetime.h"
 #include "oidc/oidc_client.h"
 #include "policy/route_table.h"
 #include "policy/token_extractor.h"
@@ -32,6 +35,7 @@
 #include "session/cookie_keys.h"
 #include "session/session.h"
 #include "session/session_store.h"
+#include "text.h"
 
 namespace authgate {
 namespace internal {
@@ -88,12 +92,9 @@ struct Engine::Impl {
     std::unique_ptr<JwtVerifier> verifier;
   };
 
-  // Shared with answers completing on library threads, which check that the
-  // engine still exists before touching it.
-  struct Lifetime {
-    std::recursive_mutex mutex;
-    bool alive = true;
-  };
+  // One EvaluateAsync() or Evaluate() call, from Start() to its answer
+  // (defined in engine.cc).
+  struct Call;
 
   struct Counters {
     std::array<std::atomic<uint64_t>, kOutcomeCount> outcomes{};
@@ -102,7 +103,15 @@ struct Engine::Impl {
   };
 
   EngineConfig config;
+  // Shared with the steps completing on library threads: each runs inside a
+  // use, so the engine lives until it has computed its decision and handed
+  // it to the delivery.
   std::shared_ptr<Lifetime> lifetime = std::make_shared<Lifetime>();
+  // Where the host's callbacks run (delivery.h); destroyed last.
+  std::unique_ptr<Delivery> delivery = std::make_unique<Delivery>();
+  // The host's EvaluateAsync() calls waiting for their callback.
+  std::mutex calls_mutex;
+  absl::flat_hash_set<std::shared_ptr<Call>> pending_calls;
   // Destroyed last (declared first): everything below runs on them.
   std::unique_ptr<HttpClient> http;
   std::unique_ptr<Scheduler> scheduler;
@@ -114,19 +123,31 @@ struct Engine::Impl {
   // Removed from every allowed request: the identity headers, method overrides.
   std::vector<std::string> always_removed_headers;
   std::string flow_cookie_prefix;
+  const RandomSource* random = &RandomSource::System();
   mutable Counters counters;
 
   ~Impl() {
-    {
-      std::lock_guard<std::recursive_mutex> lock(lifetime->mutex);
-      lifetime->alive = false;
-    }
-    // Pending answers run now, see the engine gone, and answer 503.
+    // Steps in progress finish (library code: they compute and post); later
+    // ones do nothing. Then every host call still waiting is cancelled.
+    lifetime->End();
+    CancelPendingCalls();
+    // Pending answers of these run now and find the engine gone. The HTTP
+    // client's and the scheduler's threads, joined here, never run host
+    // code, so this cannot wait on a host's lock.
     oidc.reset();
     providers.clear();
     scheduler.reset();
     http.reset();
+    // Detached, not joined: the cancellations run after free returns.
+    delivery.reset();
   }
+
+  // Begin starts `call`: true with *out set when decided at once.
+  bool Begin(const Request& request, const std::shared_ptr<Call>& call, Decision* out);
+  void CancelPendingCalls();
+  // Answer hands `decision` to `call`'s caller: inline while Start() runs,
+  // else to its callback (on the delivery for the host's calls).
+  void Answer(const std::shared_ptr<Call>& call, Decision decision);
 
   absl::Time Now() const { return scheduler->clock().Now(); }
 
@@ -137,18 +158,14 @@ struct Engine::Impl {
     return nullptr;
   }
 
-  // Runs `step` later only while the engine lives; otherwise answers 503.
+  // Runs `step` later only while the engine lives, inside a use of it. Once
+  // the engine is gone, nothing: its host calls were cancelled.
   template <typename Step>
   auto Guard(Finish finish, Step step) const {
     return [lifetime = lifetime, finish = std::move(finish), step = std::move(step)](
                auto&&... args) mutable {
-      std::unique_lock<std::recursive_mutex> lock(lifetime->mutex);
-      if (!lifetime->alive) {
-        lock.unlock();
-        finish(internal::Respond(503, Outcome::kUnavailable, Reason::kProviderUnavailable,
-                       "the engine is shutting down"));
-        return;
-      }
+      Lifetime::Use use = lifetime->Enter();
+      if (!use) return;
       step(finish, std::forward<decltype(args)>(args)...);
     };
   }
@@ -192,7 +209,13 @@ struct Engine::Impl {
     auto later = Guard(finish, on_verdict);
     if (provider->verifier->VerifyAsync(
             token, &valid, &verified, &why,
-            [later](bool ok, VerifiedToken result, Rejection reason) mutable {
+            [later](absl::Status status, bool ok, VerifiedToken result, Rejection reason) mutable {
+              // Cancelled: the verifier went first, which only the engine's
+              // own destruction does; `later` then finds the engine gone.
+              if (!status.ok()) {
+                reason = Rejection{Reason::kJwksUnavailable,
+                                   std::string(FromAbsl(status.message()))};
+              }
               later(ok, std::move(result), std::move(reason));
             })) {
       on_verdict(std::move(finish), valid, std::move(verified), std::move(why));
@@ -225,6 +248,10 @@ struct Engine::Impl {
   bool IsOwnCookie(std::string_view name) const {
     return sessions != nullptr && (sessions->OwnsCookie(name) || IsFlowCookie(name));
   }
+
+  // RandomFailure answers a request whose login or session needed random
+  // bytes the generator did not give: 503, and no cookie is set.
+  Decision RandomFailure(const absl::Status& status) const;
 
   Decision CallbackFailure(Reason reason, std::string detail,
                            std::optional<std::string> flow_cookie) const;

@@ -1,0 +1,3 @@
+module authgate
+
+go 1.19
