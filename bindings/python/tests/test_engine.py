@@ -34,6 +34,7 @@ def test_allowed_bearer_request(engine, keys):
     assert ("x-authgate-sub", "alice") in decision.set_headers
     assert "authorization" in decision.remove_headers
     assert decision.upstream_target == "/api/orders?page=2"
+    assert decision.claims["sub"] == "alice" and decision.claims["scope"] == "api:read"
 
 
 @pytest.mark.parametrize("target, headers, status, reason", [
@@ -50,7 +51,7 @@ def test_refusals(engine, keys, target, headers, status, reason):
         headers = bearer(keys.mint(scope="other"))
     decision = engine.evaluate("GET", URL + target, headers)
     assert decision.action == "respond" and not decision.allowed
-    assert (decision.status, decision.reason) == (status, reason)
+    assert (decision.status, decision.reason) == (status, reason) and decision.claims is None
     assert ("cache-control", "no-store") in decision.response_headers
     if status == 401:
         challenge = dict(decision.response_headers)["www-authenticate"]
@@ -62,6 +63,7 @@ def test_the_path_is_judged_normalised(engine):
     assert (decision.status, decision.reason) == (401, "token_missing")
     decision = engine.evaluate("GET", URL + "/public/./a//b")
     assert decision.allowed and decision.upstream_target == "/public/a/b"
+    assert decision.claims is None  # a public route: no identity
 
 
 def test_invalid_method(engine):

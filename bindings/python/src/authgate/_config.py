@@ -28,13 +28,6 @@ def to_json(config: Config, *, allow_path: bool) -> bytes:
                     % (" or a file path" if allow_path else "", type(config).__name__))
 
 
-def to_mapping(config: Config) -> dict:
-    """The document as a dict (for the middleware, which adds one key)."""
-    if isinstance(config, Mapping):
-        return dict(config)
-    return json.loads(to_json(config, allow_path=True))
-
-
 def _read_file(path: str) -> bytes:
     with open(path, "rb") as file:
         data = file.read()

@@ -164,6 +164,7 @@ _declare("authgate_decision_action", c_int, handle)
 _declare("authgate_decision_status", c_int, handle)
 _declare("authgate_decision_upstream_target", c_void_p, handle, size_p)
 _declare("authgate_decision_body", c_void_p, handle, size_p)
+_declare("authgate_decision_claims_json", c_void_p, handle, size_p)
 _declare("authgate_decision_header_count", c_size_t, handle, c_int)
 _declare("authgate_decision_header", status, handle, c_int, c_size_t, POINTER(c_void_p), size_p,
          POINTER(c_void_p), size_p, handle_p)

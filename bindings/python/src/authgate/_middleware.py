@@ -1,24 +1,13 @@
-"""What the WSGI and ASGI middleware share: the engine with an identity
-header, the path as the engine sees it and back, and the identity."""
+"""What the WSGI and ASGI middleware share: the identity, and the path as
+the engine sees it and back."""
 
 from __future__ import annotations
 
-import base64
-import copy
-import json
 from dataclasses import dataclass, field
 from typing import Any, Dict, Optional, Tuple
 from urllib.parse import quote, unquote_to_bytes
 
-from ._config import Config, to_mapping
-from .engine import Decision, Engine
-
-# The header through which the engine hands the middleware the identity's
-# claims (its `forward_payload_header`), when the configuration names none.
-# The C ABI gives a decision's claims only that way. The engine removes a
-# client's copy of the header on every route, so only the engine sets it, and
-# the middleware takes it out again before the app sees the request.
-IDENTITY_HEADER = "x-authgate-identity"
+from .engine import Decision
 
 # Characters left as they are when a decoded path is percent-encoded again
 # for the engine: RFC 3986 pchar and "/". "%" is not among them, so a
@@ -35,38 +24,13 @@ class Identity:
     claims: Dict[str, Any] = field(default_factory=dict)
 
 
-def identity_engine(config: Config) -> Tuple[Engine, Dict[str, bool]]:
-    """The engine for ``config`` with a `forward_payload_header` on the OIDC
-    login and on every `jwt` provider, and {header name: hidden from the app}
-    (hidden when the middleware added it)."""
-    document = copy.deepcopy(to_mapping(config))
-    headers: Dict[str, bool] = {}
-    sections = [document.get("oidc")]
-    providers = (document.get("jwt") or {}).get("providers") or {}
-    if isinstance(providers, dict):
-        sections.extend(providers.values())
-    for section in sections:
-        if not isinstance(section, dict):
-            continue  # the engine names what is wrong with it
-        name = section.get("forward_payload_header")
-        if isinstance(name, str) and name:
-            headers.setdefault(name.lower(), False)
-        else:
-            section["forward_payload_header"] = IDENTITY_HEADER
-            headers[IDENTITY_HEADER] = True
-    return Engine(document), headers
-
-
-def identity(decision: Decision, payload_headers: Dict[str, bool]) -> Optional[Identity]:
+def identity(decision: Decision) -> Optional[Identity]:
     """The identity of an allowed decision, or None (a public route, or an
     ``allow_missing`` route without a token)."""
-    for name, value in decision.set_headers:
-        if name in payload_headers:
-            padded = value + "=" * (-len(value) % 4)
-            claims = json.loads(base64.urlsafe_b64decode(padded))
-            subject = claims.get("sub")
-            return Identity(subject if isinstance(subject, str) else None, claims)
-    return None
+    if decision.claims is None:
+        return None
+    subject = decision.claims.get("sub")
+    return Identity(subject if isinstance(subject, str) else None, decision.claims)
 
 
 def encode_path(path: bytes) -> str:

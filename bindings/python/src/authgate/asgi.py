@@ -17,7 +17,7 @@ from typing import Any, Awaitable, Callable, List, MutableMapping, Optional, Tup
 
 from ._config import Config
 from ._middleware import (MOUNT_ESCAPE_BODY, Identity, encode_path, identity,
-                          identity_engine, split_target)
+                          split_target)
 from .engine import Decision, Engine
 
 Scope = MutableMapping[str, Any]
@@ -67,8 +67,7 @@ class AuthgateMiddleware:
 
     def __init__(self, app: ASGIApp, config: Config, ready_timeout: float = 0.0) -> None:
         self.app = app
-        self.engine: Engine
-        self.engine, self._payload_headers = identity_engine(config)
+        self.engine = Engine(config)
         if ready_timeout > 0:
             self.engine.wait_ready(ready_timeout)
 
@@ -114,14 +113,13 @@ class AuthgateMiddleware:
         headers = [(name, value) for name, value in scope["headers"]
                    if _header_key(name) not in dropped]
         headers.extend((name.encode("latin-1"), value.encode("latin-1"))
-                       for name, value in decision.set_headers
-                       if not self._payload_headers.get(name))
+                       for name, value in decision.set_headers)
         inner = dict(scope)
         inner["path"] = path[len(root):].decode("utf-8", "surrogateescape")
         inner["raw_path"] = encode_path(path[len(root):]).encode("ascii")
         inner["query_string"] = query.encode("latin-1")
         inner["headers"] = headers
-        inner["authgate.identity"] = identity(decision, self._payload_headers)
+        inner["authgate.identity"] = identity(decision)
         return inner
 
     @staticmethod

@@ -13,7 +13,7 @@ from typing import (Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union)
 from . import _lib
 from ._config import Config, to_json
 from .exceptions import Error, failure
-from .verifier import _milliseconds, counters
+from .verifier import _milliseconds, _parse_claims, counters
 
 _c = _lib.lib
 _OK = _lib.OK
@@ -35,6 +35,9 @@ class Decision:
     ``allowed``, ``login_redirect``, ``logged_in``, ``signed_out``,
     ``unauthorized``, ``forbidden``, ``bad_request``, ``unavailable``, and
     ``rule`` the name of the rule that matched (``""`` when none did).
+    ``claims`` is the identity of an allowed request: the Bearer token's
+    claims, or the session's ID-token claims; None when there is none (a
+    public route, ``allow_missing`` without a token) and when responding.
     """
 
     action: str
@@ -48,6 +51,7 @@ class Decision:
     detail: str
     outcome: str
     rule: str
+    claims: Optional[Dict[str, Any]] = None
 
     @property
     def allowed(self) -> bool:
@@ -92,7 +96,13 @@ def _read(decision) -> Decision:
         detail=_text(_c.authgate_decision_detail, decision).decode("utf-8", "replace"),
         outcome=(_c.authgate_decision_outcome(decision) or b"").decode(),
         rule=(_c.authgate_decision_rule(decision) or b"").decode("utf-8", "replace"),
+        claims=_claims_of(decision),
     )
+
+
+def _claims_of(decision) -> Optional[Dict[str, Any]]:
+    text = _text(_c.authgate_decision_claims_json, decision)
+    return _parse_claims(text) if text else None
 
 
 def _take(decision) -> Decision:

@@ -19,7 +19,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from ._config import Config
 from ._middleware import (MOUNT_ESCAPE_BODY, Identity, encode_path, identity,
-                          identity_engine, split_target, status_line)
+                          split_target, status_line)
 from .engine import Decision, Engine
 
 StartResponse = Callable[..., Any]
@@ -76,8 +76,7 @@ class AuthgateMiddleware:
 
     def __init__(self, app: WSGIApp, config: Config, ready_timeout: float = 0.0) -> None:
         self.app = app
-        self.engine: Engine
-        self.engine, self._payload_headers = identity_engine(config)
+        self.engine = Engine(config)
         if ready_timeout > 0:
             self.engine.wait_ready(ready_timeout)
 
@@ -118,11 +117,9 @@ class AuthgateMiddleware:
         for name, _ in decision.set_headers:
             environ.pop(_environ_key(name), None)
         for name, value in decision.set_headers:
-            if self._payload_headers.get(name):
-                continue  # added for the identity below, not asked for by the app
             key = _environ_key(name)
             environ[key] = environ[key] + ", " + value if key in environ else value
-        environ["authgate.identity"] = identity(decision, self._payload_headers)
+        environ["authgate.identity"] = identity(decision)
         return True
 
     @staticmethod
