@@ -102,6 +102,12 @@ class StalledServer:
             self.accepted.set()
 
     def close(self) -> None:
+        # shutdown() first: close() alone leaves the port listening while
+        # the accepting thread is still inside accept().
+        try:
+            self._listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self._listener.close()
         for connection in self._held:
             connection.close()

@@ -9,7 +9,7 @@ import threading
 import authgate
 import support
 
-WAIT_SECONDS = 5.0
+WAIT_SECONDS = 3.0
 
 
 def test_a_thread_waiting_for_keys_does_not_hold_the_gil():
