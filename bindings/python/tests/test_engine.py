@@ -165,3 +165,31 @@ def test_stats_name_a_failing_key_source(keys):
         stats = engine.stats()
     assert list(stats["key_errors"]) == ["slow"] and "127.0.0.1" in stats["key_errors"]["slow"]
     assert stats["engine"]["jwks_fetch_failures"] >= 1
+
+
+@pytest.mark.parametrize("status, error, detail", [
+    (10, authgate.Error, "closed"),           # AUTHGATE_CANCELLED, decision NULL
+    (4, MemoryError, "out of memory"),        # AUTHGATE_OUT_OF_MEMORY, decision NULL
+])
+def test_the_callback_bridge_settles_failures(status, error, detail):
+    """The library's callback, called as a library thread would call it,
+    settles the awaiting future with the matching exception."""
+    from authgate import engine as engine_module
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        key = next(engine_module._ids)
+        engine_module._pending[key] = (None, loop, future)
+        caller = threading.Thread(target=engine_module._on_decision, args=(status, None, key))
+        caller.start()
+        caller.join()
+        with pytest.raises(error) as caught:
+            await asyncio.wait_for(future, 10)
+        return caught.value
+
+    raised = asyncio.run(main())
+    assert detail in str(raised)
+    if status == 10:
+        assert raised.status == "cancelled"
+    assert authgate.engine._pending == {}
