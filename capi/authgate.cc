@@ -166,7 +166,7 @@ const char* authgate_version(void) { return AUTHGATE_VERSION_TEXT; }
 uint32_t authgate_version_num(void) { return AUTHGATE_VERSION_NUM; }
 
 const char* authgate_status_name(authgate_status status) {
-  switch (status) {
+  switch (authgate::capi::EnumValue(status)) {
     case AUTHGATE_OK: return "ok";
     case AUTHGATE_REJECTED: return "rejected";
     case AUTHGATE_INVALID_ARGUMENT: return "invalid_argument";
@@ -194,7 +194,8 @@ authgate_status authgate_global_init(authgate_error** error) {
 
 const char* authgate_reason_name(authgate_reason reason) {
   // ReasonName returns views of string literals: NUL-terminated.
-  return authgate::ReasonName(static_cast<authgate::Reason>(reason)).data();
+  return authgate::ReasonName(static_cast<authgate::Reason>(authgate::capi::EnumValue(reason)))
+      .data();
 }
 
 authgate_status authgate_error_status(const authgate_error* error) {
@@ -498,7 +499,7 @@ authgate_status authgate_verifier_stats_json(char** out_json, size_t* out_len,
 }
 
 const char* authgate_counter_name(authgate_counter_set set, size_t index) {
-  switch (set) {
+  switch (authgate::capi::EnumValue(set)) {
     case AUTHGATE_COUNTERS_OUTCOMES:
       if (index >= static_cast<size_t>(authgate::kOutcomeCount)) return nullptr;
       // OutcomeName returns views of string literals: NUL-terminated.
@@ -526,7 +527,7 @@ authgate_status authgate_verifier_counters(uint64_t* out_values, size_t capacity
       return Fail(error, AUTHGATE_INVALID_ARGUMENT,
                   "out_count and verifier must not be NULL, nor out_values with a capacity");
     }
-    if (set != AUTHGATE_COUNTERS_VERIFIER) {
+    if (authgate::capi::EnumValue(set) != AUTHGATE_COUNTERS_VERIFIER) {
       return Fail(error, AUTHGATE_INVALID_ARGUMENT, "not a counter set of a verifier");
     }
     uint64_t keys = 0, successes = 0, failures = 0;

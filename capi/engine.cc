@@ -70,7 +70,7 @@ bool View(const char* ptr, size_t len, std::string_view* out) {
 
 const std::vector<std::pair<std::string, std::string>>* HeaderList(
     const authgate_decision* decision, authgate_header_list list) {
-  switch (list) {
+  switch (authgate::capi::EnumValue(list)) {
     case AUTHGATE_HEADERS_SET: return &decision->decision.set_headers;
     case AUTHGATE_HEADERS_RESPONSE: return &decision->decision.response_headers;
     case AUTHGATE_HEADERS_REMOVE: return nullptr;
@@ -191,7 +191,7 @@ authgate_status authgate_engine_counters(uint64_t* out_values, size_t capacity,
     }
     authgate::EngineStats stats = engine->engine->Stats();
     std::vector<uint64_t> values;
-    switch (set) {
+    switch (authgate::capi::EnumValue(set)) {
       case AUTHGATE_COUNTERS_OUTCOMES:
         values.assign(stats.outcomes.begin(), stats.outcomes.end());
         break;
@@ -232,7 +232,7 @@ authgate_status authgate_request_set(authgate_request* request, authgate_request
       return Fail(error, AUTHGATE_INVALID_ARGUMENT, "request and value must not be NULL");
     }
     authgate::Request& r = request->request;
-    switch (field) {
+    switch (authgate::capi::EnumValue(field)) {
       case AUTHGATE_REQUEST_METHOD: r.method.assign(text); return Ok(error);
       case AUTHGATE_REQUEST_SCHEME: r.scheme.assign(text); return Ok(error);
       case AUTHGATE_REQUEST_AUTHORITY: r.authority.assign(text); return Ok(error);
@@ -338,7 +338,9 @@ const char* authgate_decision_claims_json(const authgate_decision* decision, siz
 size_t authgate_decision_header_count(const authgate_decision* decision,
                                       authgate_header_list list) {
   if (decision == nullptr) return 0;
-  if (list == AUTHGATE_HEADERS_REMOVE) return decision->decision.remove_headers.size();
+  if (authgate::capi::EnumValue(list) == AUTHGATE_HEADERS_REMOVE) {
+    return decision->decision.remove_headers.size();
+  }
   const auto* headers = HeaderList(decision, list);
   return headers == nullptr ? 0 : headers->size();
 }
@@ -352,7 +354,7 @@ authgate_status authgate_decision_header(const authgate_decision* decision,
   if (decision == nullptr) return Fail(error, AUTHGATE_INVALID_ARGUMENT, "decision is NULL");
   const std::string* name = nullptr;
   const std::string* value = &kEmpty;
-  if (list == AUTHGATE_HEADERS_REMOVE) {
+  if (authgate::capi::EnumValue(list) == AUTHGATE_HEADERS_REMOVE) {
     if (index >= decision->decision.remove_headers.size()) {
       return Fail(error, AUTHGATE_NOT_FOUND, "no header with this index");
     }

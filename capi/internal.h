@@ -14,6 +14,7 @@
 #include <new>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "authgate/authgate.h"
@@ -98,6 +99,18 @@ inline void CopyCounters(const std::vector<uint64_t>& values, uint64_t* out, siz
                          size_t* out_count) {
   for (size_t i = 0; i < values.size() && i < capacity; ++i) out[i] = values[i];
   *out_count = values.size();
+}
+
+// EnumValue reads an enum argument as its underlying integer. A C caller may
+// pass any int for an enum parameter, and loading a value outside the C++
+// enum's range as the enum type is undefined behaviour (UBSan's -fsanitize=enum
+// reports it), so the bytes are copied, never loaded as the enum.
+template <typename Enum>
+std::underlying_type_t<Enum> EnumValue(const Enum& value) {
+  std::underlying_type_t<Enum> raw;
+  static_assert(sizeof raw == sizeof value);
+  std::memcpy(&raw, &value, sizeof raw);
+  return raw;
 }
 
 // CopyOut returns a NUL-terminated malloc copy, freed by authgate_string_free.

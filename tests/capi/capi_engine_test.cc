@@ -280,6 +280,11 @@ TEST(CapiEngine, RequestAndDecisionCallsReportErrors) {
   EXPECT_EQ(authgate_engine_ready(&ready, nullptr, &error), AUTHGATE_INVALID_ARGUMENT);
   EXPECT_EQ(ready, 5);
   authgate_error_free(error);
+  // A C caller may pass any int for an enum: answered, never undefined
+  // behaviour (the sanitizer build runs this).
+  EXPECT_EQ(authgate_counter_name(static_cast<authgate_counter_set>(99), 0), nullptr);
+  EXPECT_STREQ(authgate_reason_name(static_cast<authgate_reason>(999)), "unknown");
+  EXPECT_STREQ(authgate_status_name(static_cast<authgate_status>(77)), "unknown");
 }
 
 // A provider on loopback: discovery, JWKS and a token endpoint that hands
