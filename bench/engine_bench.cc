@@ -85,11 +85,13 @@ std::string Payload() {
 }
 
 // One Bearer route, keys inline; the verifier's claim rules as in
-// verify_bench (issuer, audience, lifetime).
+// verify_bench (issuer, audience, lifetime). With `token_cache`, the
+// provider has no token_cache key: the engine's default, the cache on.
+// Without, `"token_cache": {"max_entries": 0}` turns it off.
 std::string BearerConfig(const std::string& jwks, bool token_cache) {
   return StrCat(R"({"jwt": {"providers": {"p": {
       "issuer": ")", kIssuer, R"(", "audiences": ["api://orders"], "max_lifetime": "24h",
-      "jwks": )", jwks, token_cache ? R"(, "token_cache": {})" : "", R"(,
+      "jwks": )", jwks, token_cache ? "" : R"(, "token_cache": {"max_entries": 0})", R"(,
       "claim_to_headers": [{"claim": "sub", "header": "x-user"}]}}},
     "rules": [{"name": "api", "match": {"prefix": "/api"}, "requires": {"jwt": ["p"]},
                "claims": {"scope": {"contains": "api:read"}}}]})");
@@ -201,8 +203,8 @@ struct BearerCase {
   std::string alg;
   std::string token;
   Request request;
-  std::unique_ptr<Engine> engine;         // token cache off
-  std::unique_ptr<Engine> cached_engine;  // "token_cache": {}
+  std::unique_ptr<Engine> engine;         // "token_cache": {"max_entries": 0}
+  std::unique_ptr<Engine> cached_engine;  // no token_cache key: the default, on
   // The baseline: the engine's verifiers, rebuilt outside it. The scheduler
   // goes after them.
   std::unique_ptr<ManualScheduler> scheduler;
@@ -224,11 +226,13 @@ struct World {
 
 void CheckBearer(const BearerCase& c) {
   for (const Engine* engine : {c.engine.get(), c.cached_engine.get()}) {
-    Decision d = engine->Evaluate(c.request);
-    if (d.action != Decision::Action::kAllow) Die(c.alg + " Bearer request: " + Describe(d));
-    if (HeaderOf(d.set_headers, "x-user") != std::string(kSubject) ||
-        !Contains(d.remove_headers, "authorization") || !Contains(d.remove_headers, "x-user")) {
-      Die(c.alg + " Bearer request: the upstream headers are not as expected");
+    for (int i = 0; i < 2; ++i) {  // the second a cache hit, when the cache is on
+      Decision d = engine->Evaluate(c.request);
+      if (d.action != Decision::Action::kAllow) Die(c.alg + " Bearer request: " + Describe(d));
+      if (HeaderOf(d.set_headers, "x-user") != std::string(kSubject) ||
+          !Contains(d.remove_headers, "authorization") || !Contains(d.remove_headers, "x-user")) {
+        Die(c.alg + " Bearer request: the upstream headers are not as expected");
+      }
     }
   }
   // A corrupted signature must fail, so that no benchmark can measure an
@@ -244,6 +248,9 @@ void CheckBearer(const BearerCase& c) {
     Die(c.alg + " token does not verify: " + std::string(ReasonName(why.reason)));
   }
   if (c.verifier->Verify(bad, kNow, &out, &why)) Die(c.alg + " verifier accepts a bad signature");
+  if (c.engine->Stats().token_cache_hits != 0 || c.cached_engine->Stats().token_cache_hits == 0) {
+    Die(c.alg + " engines: the cache is not on by default, or not off with max_entries 0");
+  }
   uint64_t hits = c.cached_verifier->cache().hits();
   if (!c.cached_verifier->Verify(c.token, kNow, &out, &why) ||
       !c.cached_verifier->Verify(c.token, kNow, &out, &why) ||

@@ -378,6 +378,28 @@ func TestMiddlewareIsSafeForConcurrentUse(t *testing.T) {
 	}
 }
 
+// The engine caches verified tokens without a token_cache key: the same
+// token again is a cache hit.
+func TestEngineCachesVerifiedTokensByDefault(t *testing.T) {
+	key := newES256Key(t, "k1")
+	e := apiEngine(t, key, nil)
+	token := apiToken(t, key, nil)
+	for i := 0; i < 3; i++ {
+		r := httptest.NewRequest("GET", "http://app.test/api/x", nil)
+		r.Header.Set("Authorization", "Bearer "+token)
+		if w, _ := serve(t, e, r); w.Code != 200 {
+			t.Fatalf("request %d: status %d", i, w.Code)
+		}
+	}
+	stats, err := e.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.Counters["token_cache_hits"] != 2 || stats.Counters["token_cache_misses"] != 1 {
+		t.Errorf("counters %v, want 2 hits and 1 miss", stats.Counters)
+	}
+}
+
 func TestStatsNameTheFailingKeySource(t *testing.T) {
 	key := newES256Key(t, "k1")
 	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -6,6 +6,7 @@
 
 #include "config_object.h"
 #include "jose/json.h"
+#include "jwt/token_cache.h"
 #include "net/url.h"
 #include "session/cookie_scope.h"
 #include "session/cookie_security.h"
@@ -350,6 +351,9 @@ absl::Status ReadProvider(std::string_view name, JsonValue value, const std::str
       !s.ok()) {
     return s;
   }
+  // A sidecar sees a client's token on every request: the engine caches
+  // verified tokens unless `token_cache: {max_entries: 0}` says not to.
+  out->options.cache.max_entries = TokenCache::kDefaultMaxEntries;
   if (absl::Status s = ReadVerifyOptions(*provider, &out->options); !s.ok()) return s;
   if (absl::Status s = ParseTokenLocations(&*provider, &out->locations); !s.ok()) return s;
   if (absl::Status s = ReadClaimToHeaders(*provider, &out->claim_to_headers); !s.ok()) return s;

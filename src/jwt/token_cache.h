@@ -36,9 +36,14 @@ namespace authgate {
 
 class TokenCache {
  public:
+  // The limits of a cache that is on without limits of its own: a
+  // `token_cache` object without them, and an engine's JWT providers.
+  static constexpr size_t kDefaultMaxEntries = 10000;
+  static constexpr size_t kDefaultMaxBytes = 16 << 20;
+
   struct Options {
     size_t max_entries = 0;  // 0: the cache is off
-    size_t max_bytes = 16 << 20;
+    size_t max_bytes = kDefaultMaxBytes;
   };
 
   explicit TokenCache(Options options);

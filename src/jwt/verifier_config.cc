@@ -199,7 +199,8 @@ absl::Status ReadCache(ConfigObject& config, TokenCache::Options* out) {
   if (!value.valid()) return absl::OkStatus();
   absl::StatusOr<ConfigObject> cache = ConfigObject::Open(value, config.Path("token_cache"));
   if (!cache.ok()) return cache.status();
-  int64_t entries = 10000, bytes = 16 << 20;
+  int64_t entries = static_cast<int64_t>(TokenCache::kDefaultMaxEntries);
+  int64_t bytes = static_cast<int64_t>(TokenCache::kDefaultMaxBytes);
   if (absl::Status s = cache->GetInteger("max_entries", 0, 100000000, &entries); !s.ok()) return s;
   if (absl::Status s = cache->GetInteger("max_bytes", 0, int64_t{1} << 40, &bytes); !s.ok()) {
     return s;

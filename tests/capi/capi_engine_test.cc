@@ -246,6 +246,44 @@ TEST(CapiEngine, BearerDecisionsAndTheirHeaders) {
   EXPECT_EQ(key_error, nullptr);
 }
 
+// The engine's counter `name` (AUTHGATE_COUNTERS_ENGINE), looked up by name.
+uint64_t EngineCounter(authgate_engine* engine, const std::string& name) {
+  uint64_t counters[64] = {};
+  size_t count = 0;
+  EXPECT_EQ(authgate_engine_counters(counters, 64, &count, engine, AUTHGATE_COUNTERS_ENGINE,
+                                     nullptr),
+            AUTHGATE_OK);
+  for (size_t i = 0; i < count && i < 64; ++i) {
+    if (name == authgate_counter_name(AUTHGATE_COUNTERS_ENGINE, i)) return counters[i];
+  }
+  ADD_FAILURE() << "no engine counter " << name;
+  return 0;
+}
+
+// A `jwt` provider caches verified tokens without a `token_cache` key;
+// `{"max_entries": 0}` turns the cache off.
+TEST(CapiEngine, TokenCacheIsOnByDefaultAndMaxEntriesZeroTurnsItOff) {
+  TestKey key = TestKey::Ec("P-256");
+  std::string token = SignToken(key, "ES256", R"({"alg":"ES256","kid":"k1"})",
+                                R"({"iss":"https://issuer.test","aud":"api","sub":"svc",)"
+                                R"("exp":4102444800})");
+  for (const std::string cache : {"", R"(, "token_cache": {"max_entries": 0})"}) {
+    std::string config = R"({"jwt": {"providers": {"local": {"issuer": "https://issuer.test",
+        "audiences": ["api"], "jwks": )" + key.PublicJwks("k1") + cache + R"(}}},
+        "rules": [{"match": {"prefix": "/api"}, "requires": {"jwt": ["local"]}}]})";
+    EnginePtr engine = NewEngine(config);
+    ASSERT_NE(engine, nullptr) << cache;
+    for (int i = 0; i < 3; ++i) {
+      DecisionPtr d =
+          Evaluate(engine.get(), NewRequest("/api/x", {{"Authorization", "Bearer " + token}}));
+      EXPECT_EQ(authgate_decision_action(d.get()), AUTHGATE_ACTION_ALLOW) << cache;
+    }
+    bool on = cache.empty();
+    EXPECT_EQ(EngineCounter(engine.get(), "token_cache_hits"), on ? 2u : 0u) << cache;
+    EXPECT_EQ(EngineCounter(engine.get(), "token_cache_misses"), on ? 1u : 0u) << cache;
+  }
+}
+
 // The request and decision calls report misuse through the error
 // out-parameter like every other call.
 TEST(CapiEngine, RequestAndDecisionCallsReportErrors) {

@@ -6,8 +6,9 @@ Run: /usr/bin/python3 tests/e2e/faults_test.py [--only a,c] [--break X]
 Everything runs on 127.0.0.1, ephemeral ports, each scenario with its own
 sidecar, upstream and provider (tests/e2e/faults_peers.py), all stopped when
 it ends. The load is Bearer HS256 JWTs the sidecar verifies against a remote
-`jwks_uri`, with the verified-token cache off (the default), so every request
-is checked against the cached key set. wrk runs tests/e2e/faults_wrk.lua,
+`jwks_uri`, with the verified-token cache off (`token_cache: {max_entries:
+0}`; the engine's default is on), so every request is checked against the
+cached key set. wrk runs tests/e2e/faults_wrk.lua,
 which counts responses by status. Assertions are on counts, never on timings;
 latencies are reported only.
 
@@ -162,7 +163,8 @@ class Keys:
 
 def jwt_provider(provider, path, issuer=ISSUER):
     return {"issuer": issuer, "audiences": [AUDIENCE],
-            "jwks_uri": "http://127.0.0.1:%d%s" % (provider.port, path)}
+            "jwks_uri": "http://127.0.0.1:%d%s" % (provider.port, path),
+            "token_cache": {"max_entries": 0}}
 
 
 def sidecar_config(upstream_port, providers, jwks_cache=None, server=None, http=None):

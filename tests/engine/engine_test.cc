@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <thread>
 
@@ -28,6 +29,7 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::Pair;
 using testing::FakeIdentityProvider;
+using testing::TestKey;
 
 constexpr std::string_view kSessionCookie = "__Host-authgate_session";
 constexpr std::string_view kFlowPrefix = "__Host-authgate_flow.";
@@ -1154,6 +1156,106 @@ TEST_F(BearerTest, AllowMissingPassesWithoutTokenButNotWithABadOne) {
   Start();
   EXPECT_EQ(engine_->Evaluate(Api({}, "/maybe")).action, Decision::Action::kAllow);
   EXPECT_EQ(engine_->Evaluate(Api({"Bearer x.y.z"}, "/maybe")).status, 401);
+}
+
+// ---- the verified-token cache, on by default in the engine ----
+
+// The default Config() has no `token_cache`: the second request with the same
+// token is a cache hit.
+TEST_F(BearerTest, TokenCacheIsOnByDefault) {
+  Start();
+  Request r = Api({"Bearer " + Token()});
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(engine_->Evaluate(r).action, Decision::Action::kAllow) << i;
+  }
+  EngineStats stats = engine_->Stats();
+  EXPECT_EQ(stats.token_cache_misses, 1u);
+  EXPECT_EQ(stats.token_cache_hits, 2u);
+}
+
+TEST_F(BearerTest, MaxEntriesZeroTurnsTheTokenCacheOff) {
+  std::string config = Config();
+  const std::string typ = R"("typ": "at+jwt",)";
+  config.replace(config.find(typ), typ.size(),
+                 typ + R"( "token_cache": {"max_entries": 0},)");
+  Start(config);
+  Request r = Api({"Bearer " + Token()});
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(engine_->Evaluate(r).action, Decision::Action::kAllow) << i;
+  }
+  EngineStats stats = engine_->Stats();
+  EXPECT_EQ(stats.token_cache_hits, 0u);
+  EXPECT_EQ(stats.token_cache_misses, 0u);  // not even looked up
+}
+
+// A hit re-checks the token's validity window: a cached token that expires
+// between two requests is refused on the second (exp + clock_skew of 60s).
+TEST_F(BearerTest, CachedTokenIsRefusedOnceItExpires) {
+  Start();
+  Request r = Api({"Bearer " + Token()});  // exp: now + 300
+  ASSERT_EQ(engine_->Evaluate(r).action, Decision::Action::kAllow);
+  clock_.Advance(absl::Seconds(300 + 60 - 1));
+  ASSERT_EQ(engine_->Evaluate(r).action, Decision::Action::kAllow);
+  EXPECT_EQ(engine_->Stats().token_cache_hits, 1u);
+  clock_.Advance(absl::Seconds(1));
+  Decision d = engine_->Evaluate(r);
+  EXPECT_EQ(d.status, 401);
+  EXPECT_EQ(d.reason, Reason::kExpired);
+  EXPECT_THAT(HeaderOf(d.response_headers, "www-authenticate").value_or(""),
+              HasSubstr("error=\"invalid_token\""));
+  EXPECT_EQ(engine_->Stats().token_cache_hits, 1u);
+}
+
+// The cache holds what the provider verified; the route's claim conditions
+// are judged on every request, hit or miss.
+TEST_F(BearerTest, ClaimConditionsOfTheRouteApplyToACachedToken) {
+  Start();
+  int64_t now = absl::ToUnixSeconds(clock_.Now());
+  std::string token = idp_.AccessToken(StrCat(
+      R"({"iss":"https://idp.test","sub":"svc-1","aud":"api","scope":"api:write","iat":)", now,
+      R"(,"exp":)", now + 300, "}"));
+  // /either needs the provider only: allowed, and the token is cached.
+  ASSERT_EQ(engine_->Evaluate(Api({"Bearer " + token}, "/either/x")).action,
+            Decision::Action::kAllow);
+  // /api also needs scope api:read, which this token lacks.
+  Decision d = engine_->Evaluate(Api({"Bearer " + token}));
+  EXPECT_EQ(d.status, 403);
+  EXPECT_EQ(d.reason, Reason::kInsufficientClaims);
+  EXPECT_EQ(engine_->Stats().token_cache_hits, 1u);
+}
+
+// A cached token is tied to the key set it was verified with: once the
+// provider's keys change (here a key file, re-read every 5s), the token is
+// verified again, and one signed by a key that is gone is refused.
+TEST_F(BearerTest, CachedTokenOfAKeyRotatedAwayIsRefusedOnceTheKeysChange) {
+  TestKey old_key = TestKey::Ec("P-256");
+  TestKey new_key = TestKey::Ec("P-256");
+  std::string path = ::testing::TempDir() + "/engine_test_rotated_jwks.json";
+  auto write_keys = [&](const std::string& jwks) {
+    std::ofstream file(path, std::ios::trunc);
+    file << jwks;
+  };
+  write_keys(old_key.PublicJwks("old"));
+  Start(StrCat(R"({"jwt": {"providers": {"files": {"issuer": "https://files.test",
+      "audiences": ["api"], "jwks_file": ")", path, R"("}}},
+    "rules": [{"match": {"prefix": "/api"}, "requires": {"jwt": ["files"]}}]})"));
+  int64_t now = absl::ToUnixSeconds(clock_.Now());
+  std::string token = testing::SignToken(
+      old_key, "ES256", R"({"alg":"ES256","kid":"old"})",
+      StrCat(R"({"iss":"https://files.test","sub":"svc-1","aud":"api","exp":)", now + 300, "}"));
+  Request r = Api({"Bearer " + token});
+  ASSERT_EQ(engine_->Evaluate(r).action, Decision::Action::kAllow);
+  ASSERT_EQ(engine_->Evaluate(r).action, Decision::Action::kAllow);
+  EXPECT_EQ(engine_->Stats().token_cache_hits, 1u);
+
+  write_keys(new_key.PublicJwks("new-key"));
+  clock_.Advance(absl::Seconds(6));
+  schedulers_.back()->RunDue();
+  Decision d = engine_->Evaluate(r);
+  EXPECT_EQ(d.status, 401);
+  EXPECT_EQ(d.reason, Reason::kKeyNotFound);
+  EXPECT_EQ(engine_->Stats().token_cache_hits, 1u);
+  std::remove(path.c_str());
 }
 
 // ---- tokens that did not verify never reach the upstream ----

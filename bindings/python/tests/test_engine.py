@@ -84,6 +84,19 @@ def test_stats_count_decisions(engine, keys):
     assert "logins_started" in stats["engine"] and stats["key_errors"] == {}
 
 
+def test_token_cache_is_on_by_default(engine_config, keys):
+    token = bearer(keys.mint(scope="api:read"))
+    for cache, hits in ((None, 2), ({"max_entries": 0}, 0)):
+        config = json.loads(json.dumps(engine_config))
+        if cache is not None:
+            for provider in config["jwt"]["providers"].values():
+                provider["token_cache"] = cache
+        with authgate.Engine(config) as engine:
+            for _ in range(3):
+                assert engine.evaluate("GET", URL + "/api/x", token).allowed
+            assert engine.stats()["engine"]["token_cache_hits"] == hits
+
+
 def test_ready_and_warnings(engine_config):
     engine_config = dict(engine_config, listen="127.0.0.1:8000")
     with authgate.Engine(engine_config) as engine:
