@@ -69,6 +69,42 @@ absl::Status ConfigObject::GetDuration(std::string_view key,
   return absl::OkStatus();
 }
 
+absl::Status ConfigObject::GetDuration(std::string_view key, absl::Duration* out,
+                                       DurationRange range) {
+  std::optional<absl::Duration> value;
+  if (absl::Status s = GetDuration(key, &value); !s.ok()) return s;
+  if (!value) return absl::OkStatus();
+  if (range != DurationRange::kAny &&
+      (*value < absl::ZeroDuration() ||
+       (range == DurationRange::kPositive && *value == absl::ZeroDuration()))) {
+    return Error(key, range == DurationRange::kNonNegative ? "must not be negative"
+                                                           : "must be positive");
+  }
+  *out = *value;
+  return absl::OkStatus();
+}
+
+absl::Status ConfigObject::GetAlgorithms(std::string_view key, AlgorithmSet* out,
+                                         const AlgorithmCheck& check) {
+  std::vector<std::string> names;
+  if (absl::Status s = GetStringList(key, &names); !s.ok()) return s;
+  if (!value_.Find(key).valid()) return absl::OkStatus();
+  if (names.empty()) return Error(key, "must not be empty");
+  AlgorithmSet set;
+  for (const std::string& name : names) {
+    std::optional<Algorithm> alg = AlgorithmFromName(name);
+    if (!alg) {
+      return Error(key, StrCat("\"", name.substr(0, 32), "\" is not a supported JWS algorithm"));
+    }
+    if (check) {
+      if (absl::Status s = check(name, *alg); !s.ok()) return s;
+    }
+    set.insert(*alg);
+  }
+  *out = set;
+  return absl::OkStatus();
+}
+
 absl::Status ConfigObject::GetInteger(std::string_view key, int64_t min, int64_t max,
                                       int64_t* out) {
   JsonValue value = Get(key);

@@ -14,6 +14,7 @@
 #define AUTHGATE_SRC_CONFIG_OBJECT_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +23,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "jose/algorithm.h"
 #include "jose/json.h"
 
 namespace authgate {
@@ -38,6 +40,16 @@ class ConfigObject {
   absl::Status GetStringList(std::string_view key, std::vector<std::string>* out);
   absl::Status GetBool(std::string_view key, bool* out);
   absl::Status GetDuration(std::string_view key, std::optional<absl::Duration>* out);
+  // This GetDuration also fails, "must not be negative" or "must be
+  // positive", on a value outside `range`.
+  enum class DurationRange { kAny, kNonNegative, kPositive };
+  absl::Status GetDuration(std::string_view key, absl::Duration* out,
+                           DurationRange range = DurationRange::kAny);
+  // GetAlgorithms reads a non-empty array of JWS algorithm names; `check`,
+  // when given, vets each name in order once it is known to be supported.
+  using AlgorithmCheck = std::function<absl::Status(const std::string& name, Algorithm alg)>;
+  absl::Status GetAlgorithms(std::string_view key, AlgorithmSet* out,
+                             const AlgorithmCheck& check = nullptr);
   absl::Status GetInteger(std::string_view key, int64_t min, int64_t max, int64_t* out);
   // Get returns the raw value (invalid when absent) and marks the key known.
   JsonValue Get(std::string_view key);

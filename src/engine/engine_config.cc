@@ -17,6 +17,8 @@ namespace authgate {
 namespace {
 
 constexpr JsonLimits kConfigLimits{/*max_size=*/8 << 20, /*max_depth=*/32};
+constexpr ConfigObject::DurationRange kPositive = ConfigObject::DurationRange::kPositive;
+constexpr ConfigObject::DurationRange kNonNegative = ConfigObject::DurationRange::kNonNegative;
 
 // The top-level keys of the sidecar's document that only its HTTP server
 // reads: a binding may hand the whole document over, so they are accepted,
@@ -109,18 +111,6 @@ absl::Status ReadOptionalHeader(ConfigObject& object, std::string_view key,
   return absl::OkStatus();
 }
 
-absl::Status ReadDuration(ConfigObject& object, std::string_view key, absl::Duration* out,
-                          bool allow_zero) {
-  std::optional<absl::Duration> value;
-  if (absl::Status s = object.GetDuration(key, &value); !s.ok()) return s;
-  if (!value) return absl::OkStatus();
-  if (*value < absl::ZeroDuration() || (!allow_zero && *value == absl::ZeroDuration())) {
-    return object.Error(key, allow_zero ? "must not be negative" : "must be positive");
-  }
-  *out = *value;
-  return absl::OkStatus();
-}
-
 absl::Status ReadSession(ConfigObject& root, bool required, SessionConfig* out) {
   JsonValue value = root.Get("session");
   if (!value.valid()) {
@@ -164,13 +154,14 @@ absl::Status ReadSession(ConfigObject& root, bool required, SessionConfig* out) 
       out->flow_cookie_name.rfind(out->cookie_name + ".", 0) == 0) {
     return session->Error("flow_cookie_name", "must differ from cookie_name");
   }
-  if (absl::Status s = ReadDuration(*session, "lifetime", &out->lifetime, false); !s.ok()) {
+  if (absl::Status s = session->GetDuration("lifetime", &out->lifetime, kPositive); !s.ok()) {
     return s;
   }
-  if (absl::Status s = ReadDuration(*session, "idle_timeout", &out->idle_timeout, true); !s.ok()) {
+  if (absl::Status s = session->GetDuration("idle_timeout", &out->idle_timeout, kNonNegative);
+      !s.ok()) {
     return s;
   }
-  if (absl::Status s = ReadDuration(*session, "login_timeout", &out->login_timeout, false);
+  if (absl::Status s = session->GetDuration("login_timeout", &out->login_timeout, kPositive);
       !s.ok()) {
     return s;
   }
@@ -290,7 +281,7 @@ absl::Status ReadLogin(ConfigObject& root, EngineConfig* config) {
   if (absl::Status s = oidc->GetBool("redirect_only_html", &login.redirect_only_html); !s.ok()) {
     return s;
   }
-  if (absl::Status s = ReadDuration(*oidc, "refresh_margin", &login.refresh_margin, true);
+  if (absl::Status s = oidc->GetDuration("refresh_margin", &login.refresh_margin, kNonNegative);
       !s.ok()) {
     return s;
   }
@@ -460,7 +451,7 @@ absl::StatusOr<EngineConfig> ParseEngineConfig(std::string_view json,
     }
     config.bearer_realm = *realm;
   }
-  if (absl::Status s = ReadDuration(*root, "evaluate_timeout", &config.evaluate_timeout, false);
+  if (absl::Status s = root->GetDuration("evaluate_timeout", &config.evaluate_timeout, kPositive);
       !s.ok()) {
     return s;
   }

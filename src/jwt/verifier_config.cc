@@ -79,17 +79,6 @@ absl::Status ReadKeySource(ConfigObject& config, const std::optional<std::string
   return absl::OkStatus();
 }
 
-namespace {
-
-absl::Status ReadDurationInto(ConfigObject& config, std::string_view key, absl::Duration* out) {
-  std::optional<absl::Duration> value;
-  if (absl::Status s = config.GetDuration(key, &value); !s.ok()) return s;
-  if (value) *out = *value;
-  return absl::OkStatus();
-}
-
-}  // namespace
-
 absl::Status ReadJwksCache(ConfigObject& config, RemoteKeySourceOptions* out,
                            absl::Duration* file_check_interval) {
   JsonValue value = config.Get("jwks_cache");
@@ -106,7 +95,7 @@ absl::Status ReadJwksCache(ConfigObject& config, RemoteKeySourceOptions* out,
       {"max_backoff", &out->max_backoff},
       {"file_check_interval", file_check_interval}};
   for (const auto& [key, target] : durations) {
-    if (absl::Status s = ReadDurationInto(*cache, key, target); !s.ok()) return s;
+    if (absl::Status s = cache->GetDuration(key, target); !s.ok()) return s;
   }
   if (out->min_cache_duration > out->max_cache_duration) {
     return cache->Error("min_cache_duration", "must not exceed max_cache_duration");
@@ -122,10 +111,10 @@ absl::Status ReadHttp(ConfigObject& config, HttpClientOptions* out) {
   if (!value.valid()) return absl::OkStatus();
   absl::StatusOr<ConfigObject> http = ConfigObject::Open(value, config.Path("http"));
   if (!http.ok()) return http.status();
-  if (absl::Status s = ReadDurationInto(*http, "connect_timeout", &out->connect_timeout); !s.ok()) {
+  if (absl::Status s = http->GetDuration("connect_timeout", &out->connect_timeout); !s.ok()) {
     return s;
   }
-  if (absl::Status s = ReadDurationInto(*http, "timeout", &out->total_timeout); !s.ok()) return s;
+  if (absl::Status s = http->GetDuration("timeout", &out->total_timeout); !s.ok()) return s;
   int64_t max_bytes = static_cast<int64_t>(out->max_response_bytes);
   if (absl::Status s = http->GetInteger("max_response_bytes", 1024, int64_t{1} << 30, &max_bytes);
       !s.ok()) {
@@ -176,24 +165,6 @@ absl::Status ReadProviders(ConfigObject& config, const RemoteKeySourceOptions& r
   return absl::OkStatus();
 }
 
-absl::Status ReadAlgorithms(ConfigObject& config, AlgorithmSet* out) {
-  std::vector<std::string> names;
-  if (absl::Status s = config.GetStringList("algorithms", &names); !s.ok()) return s;
-  if (!config.Get("algorithms").valid()) return absl::OkStatus();
-  if (names.empty()) return config.Error("algorithms", "must not be empty");
-  AlgorithmSet set;
-  for (const std::string& name : names) {
-    std::optional<Algorithm> alg = AlgorithmFromName(name);
-    if (!alg) {
-      return config.Error("algorithms", StrCat("\"", name.substr(0, 32),
-                                                     "\" is not a supported JWS algorithm"));
-    }
-    set.insert(*alg);
-  }
-  *out = set;
-  return absl::OkStatus();
-}
-
 absl::Status ReadCache(ConfigObject& config, TokenCache::Options* out) {
   JsonValue value = config.Get("token_cache");
   if (!value.valid()) return absl::OkStatus();
@@ -215,10 +186,8 @@ absl::Status ReadCache(ConfigObject& config, TokenCache::Options* out) {
 
 absl::Status ReadVerifyOptions(ConfigObject& config, JwtVerifierOptions* options) {
   ClaimRules& claims = options->claims;
-  if (absl::Status s = ReadAlgorithms(config, &options->algorithms); !s.ok()) return s;
-  std::optional<absl::Duration> skew;
-  if (absl::Status s = config.GetDuration("clock_skew", &skew); !s.ok()) return s;
-  if (skew) claims.clock_skew = *skew;
+  if (absl::Status s = config.GetAlgorithms("algorithms", &options->algorithms); !s.ok()) return s;
+  if (absl::Status s = config.GetDuration("clock_skew", &claims.clock_skew); !s.ok()) return s;
   if (absl::Status s = config.GetBool("require_exp", &claims.require_exp); !s.ok()) return s;
   if (absl::Status s = config.GetDuration("max_lifetime", &claims.max_lifetime); !s.ok()) {
     return s;
@@ -242,8 +211,7 @@ absl::Status ReadVerifyOptions(ConfigObject& config, JwtVerifierOptions* options
   }
   options->max_key_candidates = static_cast<size_t>(candidates);
   if (absl::Status s = ReadCache(config, &options->cache); !s.ok()) return s;
-  if (absl::Status s = ReadDurationInto(config, "async_timeout", &options->async_timeout);
-      !s.ok()) {
+  if (absl::Status s = config.GetDuration("async_timeout", &options->async_timeout); !s.ok()) {
     return s;
   }
   return absl::OkStatus();

@@ -118,34 +118,6 @@ absl::Status ReadAuthRequestParams(ConfigObject* oidc,
   return absl::OkStatus();
 }
 
-absl::Status ReadAlgorithms(ConfigObject* oidc, const OidcConfig& config, AlgorithmSet* out) {
-  std::vector<std::string> names;
-  if (absl::Status s = oidc->GetStringList("id_token_algorithms", &names); !s.ok()) return s;
-  if (!oidc->Get("id_token_algorithms").valid()) return absl::OkStatus();
-  if (names.empty()) return oidc->Error("id_token_algorithms", "must not be empty");
-  AlgorithmSet set;
-  for (const std::string& name : names) {
-    std::optional<Algorithm> alg = AlgorithmFromName(name);
-    if (!alg) {
-      return oidc->Error("id_token_algorithms",
-                         StrCat("\"", name.substr(0, 32), "\" is not a supported JWS algorithm"));
-    }
-    const AlgorithmInfo& info = AlgorithmInfoOf(*alg);
-    if (info.family == KeyFamily::kOct) {
-      // The client secret is the HMAC key (OIDC Core 10.1): it must exist
-      // and be as long as the hash output (RFC 7518 3.2).
-      if (config.client_secret.size() < info.digest_size) {
-        return oidc->Error("id_token_algorithms",
-                           StrCat(name, " needs a client_secret of at least ", info.digest_size,
-                                  " bytes (it is the HMAC key)"));
-      }
-    }
-    set.insert(*alg);
-  }
-  *out = set;
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 AlgorithmSet OidcConfig::AsymmetricAlgorithms() {
@@ -219,7 +191,22 @@ absl::Status ParseOidcConfig(ConfigObject* oidc, OidcConfig* out) {
     return s;
   }
   if (absl::Status s = ReadAuthRequestParams(oidc, &out->auth_request_params); !s.ok()) return s;
-  if (absl::Status s = ReadAlgorithms(oidc, *out, &out->id_token_algorithms); !s.ok()) return s;
+  // The client secret is the HMAC key (OIDC Core 10.1): it must exist and
+  // be as long as the hash output (RFC 7518 3.2).
+  auto check_hmac_key = [&](const std::string& name, Algorithm alg) {
+    const AlgorithmInfo& info = AlgorithmInfoOf(alg);
+    if (info.family == KeyFamily::kOct && out->client_secret.size() < info.digest_size) {
+      return oidc->Error("id_token_algorithms",
+                         StrCat(name, " needs a client_secret of at least ", info.digest_size,
+                                " bytes (it is the HMAC key)"));
+    }
+    return absl::OkStatus();
+  };
+  if (absl::Status s =
+          oidc->GetAlgorithms("id_token_algorithms", &out->id_token_algorithms, check_hmac_key);
+      !s.ok()) {
+    return s;
+  }
 
   std::optional<absl::Duration> skew;
   if (absl::Status s = oidc->GetDuration("clock_skew", &skew); !s.ok()) return s;
