@@ -9,32 +9,13 @@
 #include <vector>
 
 #include "engine/internal/engine_impl.h"
-#include "jose/jws.h"
+#include "jwt/jwt_verifier.h"
 #include "text.h"
 
 namespace authgate {
 
 using internal::kClaimsLimits;
 using internal::Respond;
-
-namespace {
-
-// The `iss` of a token before verification: only to choose which
-// providers' keys to try, never trusted.
-std::optional<std::string> PeekIssuer(std::string_view token) {
-  ParsedJws jws;
-  Rejection ignored;
-  if (!ParsedJws::Parse(token, &jws, &ignored)) return std::nullopt;
-  std::string text;
-  if (!jws.DecodePayload(&text, &ignored)) return std::nullopt;
-  JsonDocument payload;
-  if (!payload.Parse(text, kClaimsLimits).ok()) return std::nullopt;
-  JsonValue iss = payload.root().Find("iss");
-  if (!iss.is_string()) return std::nullopt;
-  return std::string(iss.string());
-}
-
-}  // namespace
 
 Decision Engine::Impl::Challenge(int status, Outcome outcome, Reason reason, std::string detail,
                                  std::string_view error) const {
@@ -76,7 +57,7 @@ void Engine::Impl::CheckJwtAny(const std::shared_ptr<Evaluation>& eval, Finish f
   // much as a cached verification).
   std::vector<const Provider*> candidates;
   if (requirement.providers.size() > 1) {
-    std::optional<std::string> issuer = PeekIssuer(tokens[0].value);
+    std::optional<std::string> issuer = PeekIssuer(tokens[0].value, kClaimsLimits);
     for (const std::string& name : requirement.providers) {
       const Provider* provider = FindProvider(name);
       if (provider != nullptr && issuer && provider->config->issuer == *issuer) {

@@ -16,7 +16,38 @@ namespace {
 // levels.
 constexpr int kClaimsMaxDepth = 16;
 
+// ParseClaims parses a compact JWS and its payload, which must be a JSON
+// object within `limits`.
+bool ParseClaims(std::string_view token, JsonLimits limits, ParsedJws* jws, JsonDocument* claims,
+                 Rejection* why) {
+  if (!ParsedJws::Parse(token, jws, why)) return false;
+  absl::InlinedVector<char, 1024> payload;
+  if (!jws->DecodePayload(&payload, why)) return false;
+  absl::Status parsed = claims->Parse(std::string_view(payload.data(), payload.size()), limits);
+  if (!parsed.ok()) {
+    why->reason = Reason::kMalformed;
+    why->detail = StrCat("claims: ", parsed.message());
+    return false;
+  }
+  if (!claims->root().is_object()) {
+    why->reason = Reason::kMalformed;
+    why->detail = "claims are not a JSON object";
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+std::optional<std::string> PeekIssuer(std::string_view token, JsonLimits limits) {
+  ParsedJws jws;
+  JsonDocument claims;
+  Rejection ignored;
+  if (!ParseClaims(token, limits, &jws, &claims, &ignored)) return std::nullopt;
+  JsonValue iss = claims.root().Find("iss");
+  if (!iss.is_string()) return std::nullopt;
+  return std::string(iss.string());
+}
 
 struct JwtVerifier::Pending {
   std::atomic<bool> answered{false};  // by the refetch, the bound, or the destructor
@@ -182,20 +213,9 @@ bool JwtVerifier::VerifyNow(std::string_view token, absl::Time now, VerifiedToke
   }
 
   ParsedJws jws;
-  if (!ParsedJws::Parse(token, &jws, why)) return false;
-  absl::InlinedVector<char, 1024> payload;
-  if (!jws.DecodePayload(&payload, why)) return false;
   JsonDocument claims;
-  absl::Status parsed = claims.Parse(std::string_view(payload.data(), payload.size()),
-                                     JsonLimits{options_.max_token_size, kClaimsMaxDepth});
-  if (!parsed.ok()) {
-    why->reason = Reason::kMalformed;
-    why->detail = StrCat("claims: ", parsed.message());
-    return false;
-  }
-  if (!claims.root().is_object()) {
-    why->reason = Reason::kMalformed;
-    why->detail = "claims are not a JSON object";
+  if (!ParseClaims(token, JsonLimits{options_.max_token_size, kClaimsMaxDepth}, &jws, &claims,
+                   why)) {
     return false;
   }
 

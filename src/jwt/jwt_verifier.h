@@ -56,6 +56,7 @@
 #include "clock.h"
 #include "delivery.h"
 #include "lifetime.h"
+#include "jose/json.h"
 #include "jose/key_set.h"
 #include "jwks/key_source.h"
 #include "net/http_client.h"
@@ -73,6 +74,12 @@ struct KeyProvider {
   std::optional<std::string> issuer;
   std::unique_ptr<KeySource> keys;
 };
+
+// PeekIssuer returns the `iss` of a compact JWS before any verification,
+// with its claims parsed within `limits` exactly as Verify() parses them;
+// nullopt when the token does not parse or has no string `iss`. Only to
+// choose which keys to try, never to be trusted.
+std::optional<std::string> PeekIssuer(std::string_view token, JsonLimits limits);
 
 struct JwtVerifierOptions {
   ClaimRules claims;

@@ -622,5 +622,21 @@ TEST_F(JwtVerifierTest, IsSafeToShareAcrossThreads) {
   EXPECT_EQ(wrong.load(), 0);
 }
 
+// The engine chooses among providers with PeekIssuer, which parses the claims
+// as Verify() does: an issuer only from a token that would reach the keys.
+TEST(PeekIssuer, ReadsTheUnverifiedIssuer) {
+  const JsonLimits limits{1 << 20, 32};
+  const std::string header = R"({"alg":"ES256"})";
+  EXPECT_EQ(PeekIssuer(Compact(header, Claims(), "sig"), limits), "https://idp.example");
+  EXPECT_EQ(PeekIssuer(Compact(header, R"({"sub":"alice"})", "sig"), limits), std::nullopt);
+  EXPECT_EQ(PeekIssuer(Compact(header, R"({"iss":7})", "sig"), limits), std::nullopt);
+  EXPECT_EQ(PeekIssuer(Compact(header, R"(["iss"])", "sig"), limits), std::nullopt);
+  EXPECT_EQ(PeekIssuer(Compact(header, R"({"iss":)", "sig"), limits), std::nullopt);
+  EXPECT_EQ(PeekIssuer("not.a-token", limits), std::nullopt);
+  const std::string deep = Compact(header, R"({"iss":"a","x":[[[1]]]})", "sig");
+  EXPECT_EQ(PeekIssuer(deep, limits), "a");
+  EXPECT_EQ(PeekIssuer(deep, JsonLimits{1 << 20, 2}), std::nullopt);
+}
+
 }  // namespace
 }  // namespace authgate
