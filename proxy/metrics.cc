@@ -155,9 +155,13 @@ std::string Metrics::Render(const EngineCounters& engine, bool ready) const {
 
 EngineCounters ReadEngineCounters(const authgate_engine* engine) {
   EngineCounters out;
+  // The first call learns the set's size, so a set that grew is read whole.
   auto read = [engine](authgate_counter_set set) {
-    std::vector<uint64_t> values(64);
     size_t count = 0;
+    if (authgate_engine_counters(nullptr, 0, &count, engine, set, nullptr) != AUTHGATE_OK) {
+      return std::vector<uint64_t>();
+    }
+    std::vector<uint64_t> values(count);
     if (authgate_engine_counters(values.data(), values.size(), &count, engine, set, nullptr) !=
         AUTHGATE_OK) {
       return std::vector<uint64_t>();
